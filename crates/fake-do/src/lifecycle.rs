@@ -1,0 +1,211 @@
+//! Actions over time: starting them, with the refusals the real API gives,
+//! and completing them once the emulator clock reaches their end.
+//!
+//! Completion is lazy: nothing runs in the background; every request and
+//! every `advance` first completes whatever is due, in order of due time.
+
+use crate::errors::ApiError;
+use crate::model::{ActionState, SnapshotState};
+use crate::state::{SNAPSHOT_SIZE_GIGABYTES, World};
+use crate::timefmt::add_seconds;
+
+pub const IN_PROGRESS: &str = "in-progress";
+pub const COMPLETED: &str = "completed";
+
+/// Droplet action types the emulator implements.
+const DROPLET_ACTION_TYPES: [&str; 4] = ["snapshot", "shutdown", "power_off", "power_on"];
+
+/// The real API's refusal while another action holds the droplet
+/// [obs: packer#1814, api-v2#129].
+const PENDING_EVENT: &str = "Droplet already has a pending event.";
+
+impl World {
+    /// `POST /v2/droplets/{id}/actions`: starts an action and locks the
+    /// droplet until it completes.
+    pub fn start_droplet_action(
+        &mut self,
+        droplet_id: u64,
+        kind: &str,
+        name: Option<String>,
+    ) -> Result<ActionState, ApiError> {
+        let droplet = self
+            .droplets
+            .get(&droplet_id)
+            .ok_or_else(ApiError::not_found)?;
+        if !DROPLET_ACTION_TYPES.contains(&kind) {
+            return Err(ApiError::unprocessable(format!(
+                "'{kind}' is not a supported action type; use one of {}.",
+                DROPLET_ACTION_TYPES.join(", ")
+            )));
+        }
+        let busy = droplet.locked
+            || self.actions.values().any(|a| {
+                a.status == IN_PROGRESS
+                    && a.resource_type == "droplet"
+                    && a.resource_id == droplet_id
+            });
+        if busy {
+            return Err(ApiError::unprocessable(PENDING_EVENT));
+        }
+        // The control panel's default name: `<droplet-name>-<epoch-ms>`.
+        let snapshot_name = (kind == "snapshot").then(|| {
+            name.unwrap_or_else(|| format!("{}-{}", droplet.name, self.now.as_millisecond()))
+        });
+        let action = ActionState {
+            id: self.fresh_action_id(),
+            kind: kind.to_string(),
+            status: IN_PROGRESS.to_string(),
+            resource_id: droplet_id,
+            resource_type: "droplet".to_string(),
+            region: None,
+            started_at: self.now,
+            completed_at: None,
+            snapshot_name,
+        };
+        if let Some(droplet) = self.droplets.get_mut(&droplet_id) {
+            droplet.locked = true;
+        }
+        self.actions.insert(action.id, action.clone());
+        Ok(action)
+    }
+
+    /// `POST /v2/images/{id}/actions`: starts a transfer (a copy) of a
+    /// completed snapshot to another region.
+    pub fn start_image_action(
+        &mut self,
+        image_id: u64,
+        kind: &str,
+        region: Option<String>,
+    ) -> Result<ActionState, ApiError> {
+        let snapshot = self
+            .snapshots
+            .get(&image_id)
+            .ok_or_else(ApiError::not_found)?;
+        match kind {
+            "transfer" => {}
+            // Every image here already is a snapshot; convert is for backups.
+            "convert" => {
+                return Err(ApiError::unprocessable(
+                    "Only backups can be converted to snapshots.",
+                ));
+            }
+            _ => {
+                return Err(ApiError::unprocessable(format!(
+                    "'{kind}' is not a supported image action type; use transfer or convert."
+                )));
+            }
+        }
+        let region = region
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| ApiError::unprocessable("region is required for a transfer."))?;
+        if snapshot.regions.contains(&region) {
+            return Err(ApiError::unprocessable(format!(
+                "Image is already in region {region}"
+            )));
+        }
+        let in_flight = self.actions.values().any(|a| {
+            a.status == IN_PROGRESS
+                && a.kind == "transfer"
+                && a.resource_id == image_id
+                && a.region.as_deref() == Some(region.as_str())
+        });
+        if in_flight {
+            return Err(ApiError::unprocessable(format!(
+                "Image {image_id}: transfer already in progress to region {region}"
+            )));
+        }
+        let action = ActionState {
+            id: self.fresh_action_id(),
+            kind: "transfer".to_string(),
+            status: IN_PROGRESS.to_string(),
+            resource_id: image_id,
+            resource_type: "image".to_string(),
+            region: Some(region),
+            started_at: self.now,
+            completed_at: None,
+            snapshot_name: None,
+        };
+        self.actions.insert(action.id, action.clone());
+        Ok(action)
+    }
+
+    /// When an action started at `started_at` is finished.
+    fn due_at(&self, action: &ActionState) -> jiff::Timestamp {
+        let seconds = match action.kind.as_str() {
+            "snapshot" => self.snapshot_seconds,
+            "transfer" => self.transfer_seconds,
+            // Power changes are much quicker than a disk image.
+            _ => self.snapshot_seconds / 10,
+        };
+        add_seconds(action.started_at, seconds)
+    }
+
+    /// Completes every in-progress action whose end is at or before `now`,
+    /// earliest first, applying its effect as of its own end time.
+    pub fn complete_due(&mut self) {
+        let mut due: Vec<(jiff::Timestamp, u64)> = self
+            .actions
+            .values()
+            .filter(|a| a.status == IN_PROGRESS)
+            .map(|a| (self.due_at(a), a.id))
+            .filter(|&(at, _)| at <= self.now)
+            .collect();
+        due.sort_unstable();
+        for (at, id) in due {
+            if let Some(action) = self.actions.get_mut(&id) {
+                action.status = COMPLETED.to_string();
+                action.completed_at = Some(at);
+                let action = action.clone();
+                self.apply_completion(&action);
+            }
+        }
+    }
+
+    fn apply_completion(&mut self, action: &ActionState) {
+        if action.kind == "transfer" {
+            // The image may have been deleted while the copy ran.
+            if let (Some(snapshot), Some(region)) =
+                (self.snapshots.get_mut(&action.resource_id), &action.region)
+                && !snapshot.regions.contains(region)
+            {
+                snapshot.regions.push(region.clone());
+            }
+            return;
+        }
+        let snapshot_id = (action.kind == "snapshot").then(|| self.fresh_snapshot_id());
+        let Some(droplet) = self.droplets.get_mut(&action.resource_id) else {
+            return;
+        };
+        droplet.locked = false;
+        match action.kind.as_str() {
+            "shutdown" | "power_off" => droplet.status = "off".to_string(),
+            "power_on" => droplet.status = "active".to_string(),
+            _ => {}
+        }
+        if let Some(id) = snapshot_id {
+            droplet.snapshot_ids.push(id);
+            let snapshot = SnapshotState {
+                id,
+                name: action.snapshot_name.clone().unwrap_or_default(),
+                // Stamped with the request time, not the completion time.
+                created_at: action.started_at,
+                resource_id: droplet.id,
+                regions: vec![droplet.region.clone()],
+                size_gigabytes: SNAPSHOT_SIZE_GIGABYTES,
+            };
+            self.snapshots.insert(id, snapshot);
+        }
+    }
+
+    /// Deletes a snapshot (= image) and forgets it on its droplet; false if
+    /// there is no such snapshot.
+    pub fn delete_snapshot(&mut self, id: u64) -> bool {
+        let Some(snapshot) = self.snapshots.remove(&id) else {
+            return false;
+        };
+        if let Some(droplet) = self.droplets.get_mut(&snapshot.resource_id) {
+            droplet.snapshot_ids.retain(|&s| s != id);
+        }
+        true
+    }
+}

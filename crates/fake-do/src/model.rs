@@ -1,0 +1,71 @@
+//! The emulator's world as plain data.
+//!
+//! These structs are both the internal state and what tests inspect through
+//! [`crate::FakeDo`], so a test sees exactly what the HTTP handlers see.
+
+use serde::{Deserialize, Serialize};
+
+/// One droplet. Only the fields the snapshot tool reads are modelled; the
+/// rest of the API shape (size, image, networks…) is rendered from constants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropletState {
+    pub id: u64,
+    pub name: String,
+    /// Region slug, e.g. `nyc3`.
+    pub region: String,
+    pub tags: Vec<String>,
+    /// `active`, `off`, `new` or `archive`.
+    pub status: String,
+    /// True while an action runs (or when a test locks it by hand); new
+    /// actions are refused with 422 while it is set.
+    pub locked: bool,
+    /// Ids of the droplet's completed snapshots, ascending.
+    pub snapshot_ids: Vec<u64>,
+}
+
+/// One completed droplet snapshot (which is also an image with the same id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotState {
+    pub id: u64,
+    pub name: String,
+    pub created_at: jiff::Timestamp,
+    /// The droplet the snapshot was taken from.
+    pub resource_id: u64,
+    /// Regions holding a completed copy, in the order they were added.
+    pub regions: Vec<String>,
+    pub size_gigabytes: f64,
+}
+
+/// One action, in progress or finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionState {
+    pub id: u64,
+    /// `snapshot`, `shutdown`, `power_off`, `power_on` or `transfer`.
+    pub kind: String,
+    /// `in-progress`, `completed` or `errored`.
+    pub status: String,
+    /// The droplet id for droplet actions, the image id for transfers.
+    pub resource_id: u64,
+    /// `droplet` or `image`.
+    pub resource_type: String,
+    /// The target region of a transfer; `None` for droplet actions, whose
+    /// region is the droplet's.
+    pub region: Option<String>,
+    pub started_at: jiff::Timestamp,
+    pub completed_at: Option<jiff::Timestamp>,
+    /// The requested snapshot name, for snapshot actions.
+    pub snapshot_name: Option<String>,
+}
+
+/// One `/v2` request as the emulator answered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    /// The raw query string, `""` when there is none.
+    pub query: String,
+    /// The status code actually sent (after any fault).
+    pub status: u16,
+    /// The `Authorization` header exactly as received.
+    pub authorization: Option<String>,
+}

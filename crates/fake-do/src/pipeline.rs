@@ -1,0 +1,239 @@
+//! What happens to every non-control request around its handler: completing
+//! due actions, auth, the rate limit, faults, the common headers and the
+//! request log.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+
+use crate::errors::ApiError;
+use crate::faults::FaultKind;
+use crate::model::LoggedRequest;
+use crate::ratelimit::RateHeaders;
+use crate::state::{Shared, World, lock};
+use crate::timefmt::http_date;
+
+/// The request as the log records it.
+struct Seen {
+    method: String,
+    path: String,
+    query: String,
+    authorization: Option<String>,
+}
+
+/// The decision taken before the handler runs.
+enum Verdict {
+    /// Answer with this error; the handler does not run.
+    Refuse(ApiError),
+    /// Run the handler, possibly through a fault.
+    Serve(Option<FaultKind>),
+}
+
+/// Everything decided, under one lock, when the request arrives.
+struct Admission {
+    request_id: String,
+    now: Timestamp,
+    rate: RateHeaders,
+    /// Seconds until the window frees up, on a 429.
+    retry_after: Option<i64>,
+    verdict: Verdict,
+}
+
+/// The middleware wrapping every `/v2` route and the fallback.
+pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let seen = Seen {
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+        query: request.uri().query().unwrap_or("").to_string(),
+        authorization: request
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    };
+    let admission = admit(&mut lock(&shared), &seen);
+    let request_id = admission.request_id.as_str();
+    let mut delay = None;
+    let response = match admission.verdict {
+        Verdict::Refuse(ref error) => error.render(Some(request_id)),
+        Verdict::Serve(None) => finish(next.run(request).await, request_id),
+        Verdict::Serve(Some(FaultKind::Status {
+            status,
+            retry_after,
+            ref body,
+        })) => fault_status(status, retry_after, body.as_deref(), request_id),
+        Verdict::Serve(Some(FaultKind::AfterApply { status })) => {
+            next.run(request).await;
+            ApiError::for_status(status_code(status)).render(Some(request_id))
+        }
+        Verdict::Serve(Some(FaultKind::Delay { millis, apply })) => {
+            delay = Some(Duration::from_millis(millis));
+            if apply {
+                finish(next.run(request).await, request_id)
+            } else {
+                ApiError::for_status(StatusCode::GATEWAY_TIMEOUT).render(Some(request_id))
+            }
+        }
+        Verdict::Serve(Some(FaultKind::Truncate)) => {
+            truncate(finish(next.run(request).await, request_id)).await
+        }
+        Verdict::Serve(Some(FaultKind::Malformed { ref body })) => {
+            with_body(StatusCode::OK, body.clone(), "application/json")
+        }
+    };
+    let mut response = response;
+    add_common_headers(response.headers_mut(), &admission);
+    lock(&shared).requests.push(LoggedRequest {
+        method: seen.method,
+        path: seen.path,
+        query: seen.query,
+        status: response.status().as_u16(),
+        authorization: seen.authorization,
+    });
+    // The effect and the log entry already exist: a client that gives up
+    // during the wait has still been "accepted".
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+/// Completes due actions, then checks the token, then the rate limit, then
+/// picks a fault. Refused requests do not use up the rate limit.
+fn admit(world: &mut World, seen: &Seen) -> Admission {
+    world.complete_due();
+    let request_id = world.fresh_request_id();
+    let now = world.now;
+    world.rate.expire(now);
+    let mut retry_after = None;
+    let verdict = if !authorized(&world.token, seen.authorization.as_deref()) {
+        Verdict::Refuse(ApiError::for_status(StatusCode::UNAUTHORIZED))
+    } else if world.rate.exhausted() {
+        retry_after = Some((world.rate.headers(now).reset - now.as_second()).max(0));
+        Verdict::Refuse(ApiError::for_status(StatusCode::TOO_MANY_REQUESTS))
+    } else {
+        world.rate.record(now);
+        Verdict::Serve(world.faults.pick(&seen.method, &seen.path, &seen.query))
+    };
+    Admission {
+        request_id,
+        now,
+        rate: world.rate.headers(now),
+        retry_after,
+        verdict,
+    }
+}
+
+/// `Bearer <token>`, scheme case-insensitive, surrounding blanks ignored.
+fn authorized(token: &str, header: Option<&str>) -> bool {
+    let Some(header) = header.map(str::trim) else {
+        return false;
+    };
+    match header.split_once(' ') {
+        Some((scheme, given)) => scheme.eq_ignore_ascii_case("bearer") && given.trim() == token,
+        None => false,
+    }
+}
+
+/// Renders a handler's [`ApiError`], and gives axum's own bare error
+/// responses (bad path encoding, 405…) a DO error body too.
+fn finish(response: Response, request_id: &str) -> Response {
+    if let Some(error) = response.extensions().get::<ApiError>() {
+        return error.render(Some(request_id));
+    }
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    if failed && !is_json {
+        return ApiError::for_status(response.status()).render(Some(request_id));
+    }
+    response
+}
+
+/// Statuses outside 100..=999 cannot be sent; they become a 500.
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The reply of a `Status` fault: the DO error body, or the custom body with
+/// a content type guessed from it (an HTML error page is the usual case).
+fn fault_status(
+    status: u16,
+    retry_after: Option<u64>,
+    body: Option<&str>,
+    request_id: &str,
+) -> Response {
+    let status = status_code(status);
+    let mut response = match body {
+        None => ApiError::for_status(status).render(Some(request_id)),
+        Some(body) => {
+            let content_type = if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+                "application/json"
+            } else if body.trim_start().starts_with('<') {
+                "text/html; charset=utf-8"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            with_body(status, body.to_string(), content_type)
+        }
+    };
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+fn with_body(status: StatusCode, body: String, content_type: &'static str) -> Response {
+    (status, [(CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// Keeps the status and headers but only the first half of the body, with a
+/// matching `content-length`, so the client sees a cleanly ended response
+/// whose JSON is cut off.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(half.len()));
+    Response::from_parts(parts, Body::from(half))
+}
+
+/// Rate-limit headers, the emulator-clock `Date`, `x-request-id`, and
+/// `retry-after` on a rate-limit refusal.
+fn add_common_headers(headers: &mut HeaderMap, admission: &Admission) {
+    let rate = admission.rate;
+    headers.insert(
+        HeaderName::from_static("ratelimit-limit"),
+        HeaderValue::from(rate.limit),
+    );
+    headers.insert(
+        HeaderName::from_static("ratelimit-remaining"),
+        HeaderValue::from(rate.remaining),
+    );
+    headers.insert(
+        HeaderName::from_static("ratelimit-reset"),
+        HeaderValue::from(rate.reset),
+    );
+    if let Ok(date) = HeaderValue::from_str(&http_date(admission.now)) {
+        headers.insert(DATE, date);
+    }
+    if let Ok(id) = HeaderValue::from_str(&admission.request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), id);
+    }
+    if let Some(seconds) = admission.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+}

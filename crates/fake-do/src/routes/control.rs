@@ -1,0 +1,108 @@
+//! `/_fake`: inspect and steer the emulator over HTTP, for the binary and for
+//! tests in other processes. No auth, not logged, not rate limited.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::parse_body;
+use crate::errors::ApiError;
+use crate::faults::{Fault, FaultKind};
+use crate::state::{Shared, lock};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/_fake/state", get(state))
+        .route("/_fake/requests", get(requests).delete(clear_requests))
+        .route("/_fake/advance", post(advance))
+        .route("/_fake/faults", post(add_fault).delete(clear_faults))
+        .route("/_fake/lock", post(set_lock))
+}
+
+/// Control errors have no request id: they are not API requests.
+fn reject(error: ApiError) -> Response {
+    error.render(None)
+}
+
+async fn state(State(shared): State<Shared>) -> Json<Value> {
+    let mut world = lock(&shared);
+    world.complete_due();
+    Json(json!({
+        "now": world.now,
+        "droplets": world.droplets.values().collect::<Vec<_>>(),
+        "snapshots": world.snapshots.values().collect::<Vec<_>>(),
+        "actions": world.actions.values().collect::<Vec<_>>(),
+    }))
+}
+
+async fn requests(State(shared): State<Shared>) -> Json<Value> {
+    Json(json!(lock(&shared).requests))
+}
+
+async fn clear_requests(State(shared): State<Shared>) -> StatusCode {
+    lock(&shared).requests.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct Advance {
+    seconds: i64,
+}
+
+/// `{"seconds": N}` → `{"now": …}`; the clock never goes back.
+async fn advance(State(shared): State<Shared>, body: Bytes) -> Result<Json<Value>, Response> {
+    let Advance { seconds } = parse_body(&body).map_err(reject)?;
+    if seconds < 0 {
+        return Err(reject(ApiError::bad_request(
+            "seconds must not be negative",
+        )));
+    }
+    let mut world = lock(&shared);
+    world.advance(seconds);
+    Ok(Json(json!({ "now": world.now })))
+}
+
+async fn add_fault(State(shared): State<Shared>, body: Bytes) -> Result<StatusCode, Response> {
+    let fault: Fault = parse_body(&body).map_err(reject)?;
+    let status = match fault.kind {
+        FaultKind::Status { status, .. } | FaultKind::AfterApply { status } => Some(status),
+        _ => None,
+    };
+    if status.is_some_and(|s| StatusCode::from_u16(s).is_err()) {
+        return Err(reject(ApiError::bad_request(
+            "status must be an HTTP status code",
+        )));
+    }
+    lock(&shared).faults.add(fault);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn clear_faults(State(shared): State<Shared>) -> StatusCode {
+    lock(&shared).faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct Lock {
+    droplet_id: u64,
+    locked: bool,
+}
+
+/// `{"droplet_id": N, "locked": bool}` → `{"droplet": …}` or 404.
+async fn set_lock(State(shared): State<Shared>, body: Bytes) -> Response {
+    let request: Lock = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return reject(error),
+    };
+    let mut world = lock(&shared);
+    world.complete_due();
+    match world.set_locked(request.droplet_id, request.locked) {
+        Some(droplet) => Json(json!({ "droplet": droplet })).into_response(),
+        None => reject(ApiError::not_found()),
+    }
+}

@@ -1,0 +1,65 @@
+//! The account-wide snapshot endpoints, where ids are strings.
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::parse_id;
+use crate::errors::ApiError;
+use crate::model::SnapshotState;
+use crate::pagination::{EmptyLinks, ListQuery};
+use crate::state::{Shared, lock};
+use crate::views;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v2/snapshots", get(list))
+        .route("/v2/snapshots/{id}", get(show).delete(remove))
+}
+
+/// `GET /v2/snapshots[?resource_type=droplet|volume]`. The emulator has no
+/// volume snapshots, so `volume` lists nothing.
+async fn list(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, ApiError> {
+    let query = ListQuery::from_uri(&uri)?;
+    let world = lock(&shared);
+    let snapshots: Vec<&SnapshotState> = match query.param("resource_type") {
+        None | Some("droplet") => world.snapshots.values().collect(),
+        Some("volume") => Vec::new(),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "resource_type must be droplet or volume, not '{other}'"
+            )));
+        }
+    };
+    Ok(Json(query.envelope(
+        "snapshots",
+        &snapshots,
+        EmptyLinks::Bare,
+        |s| views::snapshot(s),
+    )))
+}
+
+async fn show(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let world = lock(&shared);
+    let snapshot = world.snapshots.get(&id).ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!({ "snapshot": views::snapshot(snapshot) })))
+}
+
+/// `DELETE /v2/snapshots/{id}`: 204, then 404 for the same id.
+async fn remove(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
+    if lock(&shared).delete_snapshot(id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}

@@ -1,0 +1,150 @@
+//! [`FakeDo`]: a running emulator on a loopback port, plus the test-side
+//! view of and control over its state.
+
+use std::future::IntoFuture;
+use std::io;
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use crate::app::app;
+use crate::faults::Fault;
+use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
+use crate::seed::Seed;
+use crate::state::{Shared, World, lock};
+
+/// A running emulator. The server runs on its own thread with a
+/// current-thread tokio runtime, so tests with blocking HTTP clients need no
+/// async runtime of their own. Dropping it stops the server.
+#[derive(Debug)]
+pub struct FakeDo {
+    shared: Shared,
+    port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeDo {
+    /// Starts on a free port of 127.0.0.1.
+    pub fn start(seed: Seed) -> io::Result<FakeDo> {
+        FakeDo::start_on(seed, 0)
+    }
+
+    /// Starts on 127.0.0.1:`port` (0 picks a free one). A seed with
+    /// duplicate ids is an `InvalidInput` error.
+    pub fn start_on(seed: Seed, port: u16) -> io::Result<FakeDo> {
+        let world =
+            World::from_seed(seed).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let shared: Shared = Arc::new(Mutex::new(world));
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = app(shared.clone());
+        let thread = std::thread::Builder::new()
+            .name(format!("fake-do-{port}"))
+            .spawn(move || {
+                // Dropping the runtime on the way out cancels every open
+                // connection, so a stop never waits for a slow client.
+                runtime.block_on(async move {
+                    tokio::select! {
+                        _ = axum::serve(listener, app).into_future() => {}
+                        _ = stopped => {}
+                    }
+                });
+            })?;
+        Ok(FakeDo {
+            shared,
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Moves the emulator clock forward (negative values are ignored) and
+    /// completes the actions that are now due.
+    pub fn advance(&self, seconds: i64) {
+        lock(&self.shared).advance(seconds);
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        lock(&self.shared).now
+    }
+
+    /// Every droplet, by id.
+    pub fn droplets(&self) -> Vec<DropletState> {
+        lock(&self.shared).droplets.values().cloned().collect()
+    }
+
+    /// Every completed snapshot, by id.
+    pub fn snapshots(&self) -> Vec<SnapshotState> {
+        lock(&self.shared).snapshots.values().cloned().collect()
+    }
+
+    /// Every action ever started, by id.
+    pub fn actions(&self) -> Vec<ActionState> {
+        lock(&self.shared).actions.values().cloned().collect()
+    }
+
+    /// The `/v2` request log, oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared).requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared).requests.clear();
+    }
+
+    pub fn add_fault(&self, fault: Fault) {
+        lock(&self.shared).faults.add(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.shared).faults.clear();
+    }
+
+    /// Locks or unlocks a droplet by hand; unknown ids are ignored.
+    pub fn set_locked(&self, droplet_id: u64, locked: bool) {
+        lock(&self.shared).set_locked(droplet_id, locked);
+    }
+
+    /// Blocks until the server stops, which only happens if its thread
+    /// dies; the binary uses this to serve forever.
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            // A panic on the server thread has already been reported.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for FakeDo {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            // Fails only if the server thread is already gone.
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The emulator's mutable world, shared between the HTTP handlers and the
+//! [`crate::FakeDo`] handle behind one mutex.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use jiff::Timestamp;
+
+use crate::faults::FaultList;
+use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
+use crate::ratelimit::RateWindow;
+use crate::seed::{DEFAULT_REGION, Seed};
+use crate::timefmt::{add_seconds, whole_seconds};
+
+/// First id handed to a snapshot created by the emulator (unless seeded ids
+/// are higher), chosen to look like real image ids.
+const FIRST_SNAPSHOT_ID: u64 = 500_000_000;
+/// First id handed to an action, from its own counter.
+const FIRST_ACTION_ID: u64 = 900_000_000;
+/// Billable size reported for every snapshot; the emulator stores no data,
+/// and the example value in do-api.md is as good as any.
+pub const SNAPSHOT_SIZE_GIGABYTES: f64 = 2.34;
+/// Seeded droplets claim to be this old at the clock start.
+const DROPLET_AGE_SECONDS: i64 = 365 * 24 * 3600;
+
+/// Everything the emulator knows. Collections are keyed by id so every
+/// listing comes out ordered by id without sorting.
+#[derive(Debug)]
+pub struct World {
+    pub token: String,
+    pub now: Timestamp,
+    pub snapshot_seconds: i64,
+    pub transfer_seconds: i64,
+    /// `created_at` reported for every droplet.
+    pub droplets_created_at: Timestamp,
+    pub droplets: BTreeMap<u64, DropletState>,
+    pub snapshots: BTreeMap<u64, SnapshotState>,
+    pub actions: BTreeMap<u64, ActionState>,
+    pub rate: RateWindow,
+    pub requests: Vec<LoggedRequest>,
+    pub faults: FaultList,
+    next_snapshot_id: u64,
+    next_action_id: u64,
+    requests_seen: u64,
+}
+
+/// The world as the server thread and the test handle share it.
+pub type Shared = Arc<Mutex<World>>;
+
+/// Locks the world. A handler that panicked cannot leave it half-updated in
+/// a way that matters to a test, so a poisoned lock is simply reused.
+pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl World {
+    /// Builds the starting world, refusing seeds with duplicate ids.
+    pub fn from_seed(seed: Seed) -> Result<World, String> {
+        let now = whole_seconds(seed.now);
+        let mut droplets = BTreeMap::new();
+        for d in seed.droplets {
+            let droplet = DropletState {
+                id: d.id,
+                name: d.name,
+                region: d.region,
+                tags: d.tags,
+                status: d.status,
+                locked: d.locked,
+                snapshot_ids: Vec::new(),
+            };
+            if droplets.insert(d.id, droplet).is_some() {
+                return Err(format!("seed has two droplets with id {}", d.id));
+            }
+        }
+        let mut snapshots = BTreeMap::new();
+        for s in seed.snapshots {
+            let droplet = droplets.get_mut(&s.resource_id);
+            let regions = if !s.regions.is_empty() {
+                s.regions
+            } else {
+                let region = droplet.as_ref().map_or(DEFAULT_REGION, |d| &d.region);
+                vec![region.to_string()]
+            };
+            if let Some(droplet) = droplet {
+                droplet.snapshot_ids.push(s.id);
+            }
+            let snapshot = SnapshotState {
+                id: s.id,
+                name: s.name,
+                created_at: whole_seconds(s.created_at),
+                resource_id: s.resource_id,
+                regions,
+                size_gigabytes: SNAPSHOT_SIZE_GIGABYTES,
+            };
+            if snapshots.insert(s.id, snapshot).is_some() {
+                return Err(format!("seed has two snapshots with id {}", s.id));
+            }
+        }
+        for droplet in droplets.values_mut() {
+            droplet.snapshot_ids.sort_unstable();
+        }
+        let highest_seeded = droplets.keys().chain(snapshots.keys()).max().copied();
+        let above_seeded = highest_seeded.map_or(0, |id| id.saturating_add(1));
+        Ok(World {
+            token: seed.token,
+            now,
+            snapshot_seconds: seed.snapshot_seconds.max(0),
+            transfer_seconds: seed.transfer_seconds.max(0),
+            droplets_created_at: add_seconds(now, -DROPLET_AGE_SECONDS),
+            droplets,
+            snapshots,
+            actions: BTreeMap::new(),
+            rate: RateWindow::new(seed.rate_limit_per_hour),
+            requests: Vec::new(),
+            faults: FaultList::default(),
+            next_snapshot_id: above_seeded.max(FIRST_SNAPSHOT_ID),
+            next_action_id: above_seeded.max(FIRST_ACTION_ID),
+            requests_seen: 0,
+        })
+    }
+
+    /// Moves the clock forward (never back) and completes what is now due.
+    pub fn advance(&mut self, seconds: i64) {
+        self.now = add_seconds(self.now, seconds.max(0));
+        self.complete_due();
+    }
+
+    /// Locks or unlocks a droplet by hand; `None` if there is no such droplet.
+    pub fn set_locked(&mut self, droplet_id: u64, locked: bool) -> Option<&DropletState> {
+        let droplet = self.droplets.get_mut(&droplet_id)?;
+        droplet.locked = locked;
+        Some(droplet)
+    }
+
+    pub fn fresh_snapshot_id(&mut self) -> u64 {
+        let id = self.next_snapshot_id;
+        self.next_snapshot_id += 1;
+        id
+    }
+
+    pub fn fresh_action_id(&mut self) -> u64 {
+        let id = self.next_action_id;
+        self.next_action_id += 1;
+        id
+    }
+
+    /// A UUID-shaped id for the `x-request-id` header and error bodies,
+    /// sequential so test failures are easy to correlate with the log.
+    pub fn fresh_request_id(&mut self) -> String {
+        self.requests_seen += 1;
+        format!("00000000-0000-4000-8000-{:012x}", self.requests_seen)
+    }
+}

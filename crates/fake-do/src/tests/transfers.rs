@@ -1,0 +1,116 @@
+//! Image transfers: a copy to another region that completes over time.
+
+use serde_json::json;
+
+use super::client::{get, post};
+use super::fixtures::{small_seed, start};
+
+#[test]
+fn transfer_adds_the_region_on_completion() {
+    let fake = start(small_seed());
+    let reply = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(reply.status, 201);
+    let action = reply.json()["action"].clone();
+    assert_eq!(action["type"], "transfer");
+    assert_eq!(action["status"], "in-progress");
+    assert_eq!(action["resource_type"], "image");
+    assert_eq!(action["resource_id"], 100);
+    assert_eq!(action["region_slug"], "lon1", "the target region");
+    assert_eq!(action["region"]["name"], "London 1");
+    let action_id = action["id"].as_u64().expect("id");
+
+    let duplicate = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(duplicate.status, 422);
+    assert!(
+        duplicate.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("transfer already in progress"))
+    );
+    // Other regions can be copied to in parallel.
+    let parallel = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"fra1"}"#,
+    );
+    assert_eq!(parallel.status, 201);
+
+    fake.advance(1799);
+    let snapshot = get(&fake, "/v2/snapshots/100").json();
+    assert_eq!(snapshot["snapshot"]["regions"], json!(["nyc3"]));
+    fake.advance(1);
+    let snapshot = get(&fake, "/v2/snapshots/100").json();
+    assert_eq!(
+        snapshot["snapshot"]["regions"],
+        json!(["nyc3", "lon1", "fra1"])
+    );
+    let polled = get(&fake, &format!("/v2/images/100/actions/{action_id}")).json();
+    assert_eq!(polled["action"]["status"], "completed");
+    assert_eq!(polled["action"]["completed_at"], "2026-01-01T00:30:00Z");
+    let listed = get(&fake, "/v2/images/100/actions").json();
+    assert_eq!(listed["meta"]["total"], 2);
+    assert_eq!(listed["links"], json!({ "pages": {} }));
+
+    let present = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(present.status, 422);
+    assert_eq!(present.json()["message"], "Image is already in region lon1");
+    // A transfer does not lock the droplet.
+    assert!(!fake.droplets()[0].locked);
+}
+
+#[test]
+fn bad_transfers_are_refused() {
+    let fake = start(small_seed());
+    let home = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"nyc3"}"#,
+    );
+    assert_eq!(home.status, 422);
+    assert_eq!(home.json()["id"], "unprocessable_entity");
+    let unknown = post(
+        &fake,
+        "/v2/images/4242/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(unknown.status, 404);
+    let no_region = post(&fake, "/v2/images/100/actions", r#"{"type":"transfer"}"#);
+    assert_eq!(no_region.status, 422);
+    let other = post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"resize","region":"lon1"}"#,
+    );
+    assert_eq!(other.status, 422);
+    let convert = post(&fake, "/v2/images/100/actions", r#"{"type":"convert"}"#);
+    assert_eq!(convert.status, 422);
+    let garbage = post(&fake, "/v2/images/100/actions", "nope");
+    assert_eq!(garbage.status, 400);
+    assert!(fake.actions().is_empty());
+    assert_eq!(get(&fake, "/v2/images/4242/actions").status, 404);
+}
+
+#[test]
+fn transfer_of_an_image_deleted_meanwhile_just_completes() {
+    let fake = start(small_seed());
+    post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(super::client::delete(&fake, "/v2/images/100").status, 204);
+    fake.advance(1800);
+    assert_eq!(fake.actions()[0].status, "completed");
+    assert!(fake.snapshots().is_empty());
+}

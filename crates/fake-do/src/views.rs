@@ -1,0 +1,147 @@
+//! The JSON shapes of droplets, snapshots, images and actions, following
+//! the spec's schemas and do-api.md. Where the API disagrees with itself the
+//! emulator does too: snapshot ids are integers under `/v2/droplets` and
+//! `/v2/images` but strings under `/v2/snapshots`.
+
+use serde_json::{Value, json};
+
+use crate::model::{ActionState, DropletState, SnapshotState};
+use crate::regions::region_json;
+use crate::seed::DEFAULT_REGION;
+use crate::state::World;
+use crate::timefmt::rfc3339;
+
+/// Every droplet is the same small size; the tool never looks at it.
+const SIZE_SLUG: &str = "s-1vcpu-1gb";
+const MEMORY_MB: u32 = 1024;
+const DISK_GB: u32 = 25;
+
+/// The full droplet object (spec `droplet.yml`).
+pub fn droplet(world: &World, d: &DropletState) -> Value {
+    json!({
+        "id": d.id,
+        "name": d.name,
+        "memory": MEMORY_MB,
+        "vcpus": 1,
+        "disk": DISK_GB,
+        "disk_info": [{ "type": "local", "size": { "amount": DISK_GB, "unit": "gib" } }],
+        "locked": d.locked,
+        "status": d.status,
+        "kernel": null,
+        "created_at": rfc3339(world.droplets_created_at),
+        "features": ["private_networking"],
+        "backup_ids": [],
+        "next_backup_window": null,
+        "snapshot_ids": d.snapshot_ids,
+        "image": base_image(&d.region),
+        "volume_ids": [],
+        "size": {
+            "slug": SIZE_SLUG,
+            "memory": MEMORY_MB,
+            "vcpus": 1,
+            "disk": DISK_GB,
+            "transfer": 1.0,
+            "price_monthly": 6.0,
+            "price_hourly": 0.00893,
+            "regions": [d.region],
+            "available": true,
+            "description": "Basic",
+        },
+        "size_slug": SIZE_SLUG,
+        "networks": { "v4": [], "v6": [] },
+        "region": region_json(&d.region),
+        "tags": d.tags,
+        "vpc_uuid": format!("00000000-0000-4000-9000-{:012x}", d.id),
+    })
+}
+
+/// The public distribution image every droplet claims to run.
+fn base_image(region: &str) -> Value {
+    json!({
+        "id": 100_000_001,
+        "name": "24.04 (LTS) x64",
+        "distribution": "Ubuntu",
+        "slug": "ubuntu-24-04-x64",
+        "public": true,
+        "regions": [region],
+        "created_at": "2024-04-25T00:00:00Z",
+        "type": "base",
+        "min_disk_size": 7,
+        "size_gigabytes": 2.4,
+        "description": "Ubuntu 24.04 (LTS) x64",
+        "tags": [],
+        "status": "available",
+        "error_message": "",
+    })
+}
+
+/// An item of `GET /v2/droplets/{id}/snapshots` (`droplet_snapshot.yml`):
+/// integer id, no resource fields.
+pub fn droplet_snapshot(s: &SnapshotState) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "created_at": rfc3339(s.created_at),
+        "regions": s.regions,
+        "min_disk_size": DISK_GB,
+        "size_gigabytes": s.size_gigabytes,
+        "type": "snapshot",
+    })
+}
+
+/// An item of `/v2/snapshots` (`snapshots.yml`): string id and resource id.
+pub fn snapshot(s: &SnapshotState) -> Value {
+    json!({
+        "id": s.id.to_string(),
+        "name": s.name,
+        "created_at": rfc3339(s.created_at),
+        "regions": s.regions,
+        "resource_id": s.resource_id.to_string(),
+        "resource_type": "droplet",
+        "min_disk_size": DISK_GB,
+        "size_gigabytes": s.size_gigabytes,
+        "tags": [],
+    })
+}
+
+/// A droplet snapshot seen as an image (`image.yml`): integer id.
+pub fn image(s: &SnapshotState) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "type": "snapshot",
+        "distribution": "Ubuntu",
+        "slug": null,
+        "public": false,
+        "regions": s.regions,
+        "created_at": rfc3339(s.created_at),
+        "min_disk_size": DISK_GB,
+        "size_gigabytes": s.size_gigabytes,
+        "description": "",
+        "tags": [],
+        "status": "available",
+        "error_message": "",
+    })
+}
+
+/// The action object (`action.yml`). A transfer reports its target region
+/// (api-v2#29); a droplet action reports the droplet's region.
+pub fn action(world: &World, a: &ActionState) -> Value {
+    let region = a.region.clone().unwrap_or_else(|| {
+        world
+            .droplets
+            .get(&a.resource_id)
+            .map_or_else(|| DEFAULT_REGION.to_string(), |d| d.region.clone())
+    });
+    json!({
+        "id": a.id,
+        "status": a.status,
+        "type": a.kind,
+        "started_at": rfc3339(a.started_at),
+        "completed_at": a.completed_at.map(rfc3339),
+        "resource_id": a.resource_id,
+        "resource_type": a.resource_type,
+        "region": region_json(&region),
+        "region_slug": region,
+    })
+}

@@ -1,0 +1,170 @@
+//! The command line, as clap sees it. Every flag of the seed keeps its short and long name,
+//! meaning and default, so a crontab line written for the seed runs unchanged. Each field's doc
+//! comment is its `--help` text. Values are parsed into domain types here; nothing below
+//! `config.rs` sees clap.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser};
+
+use crate::core::policy::Rule;
+use crate::core::span::{Span, UNITS_HELP, parse_pair};
+use crate::time::Timestamp;
+
+const AFTER_HELP: &str = "\
+AGE, INTERVAL and DURATION are a whole number and a unit: min (minutes), h (hours), d (days),
+w (weeks), m (months of 30 days), y (years of 365 days), e.g. 6h, 3d, 2m.
+
+Retention: each owned snapshot is governed by the -k rule with the oldest AGE it has reached;
+within a rule, oldest first, one snapshot is kept per INTERVAL (INTERVAL 0 deletes them all).
+The newest snapshot of each droplet is never deleted, nor one dated in the future, nor one
+whose name is not the prefix followed by the tool's UTC timestamp.
+
+Exit codes:
+  0  success (a snapshot skipped because one is already in progress counts as success)
+  1  failure: nothing could be done (API unreachable, token rejected, listing failed)
+  2  usage: a bad flag or value; nothing was done
+  3  partly done: some droplets failed, or --max-delete held deletions back
+  4  another run with the same tag holds the lock; nothing was done
+
+Examples:
+  do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
+  do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m";
+
+/// Snapshot DigitalOcean droplets carrying a tag, copy the snapshots to more regions, and prune
+/// them under a stacked retention policy.
+#[derive(Debug, Parser)]
+#[command(name = "do-snapshot", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// Snapshot droplets with this tag
+    #[arg(short, long, value_name = "TAG", default_value = "autosnapshot")]
+    pub tag: String,
+
+    /// Prefix for snapshot names; $droplet and $tag are replaced by the droplet's name and the tag
+    #[arg(short, long, value_name = "PREFIX", default_value = "$droplet-autosnapshot-")]
+    pub prefix: String,
+
+    /// Copy snapshots to this additional region too (repeat for more regions)
+    #[arg(short, long = "region", value_name = "REGION", action = ArgAction::Append)]
+    pub regions: Vec<String>,
+
+    /// Take a snapshot if the newest one is at least AGE old (e.g. 1d)
+    #[arg(short, long = "snapshot", value_name = "AGE", value_parser = parse_span)]
+    pub snapshot: Span,
+
+    /// Keep one snapshot per INTERVAL among those older than AGE, deleting the others (repeat to
+    /// build a policy; INTERVAL 0 deletes every snapshot older than AGE but the newest)
+    #[arg(short, long = "keep", value_name = "INTERVAL:AGE", value_parser = parse_rule,
+          action = ArgAction::Append)]
+    pub keep: Vec<Rule>,
+
+    /// Don't take, delete or transfer anything: send only read requests and report what would
+    /// be done
+    #[arg(long, visible_alias = "dry-run")]
+    pub dryrun: bool,
+
+    /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN. A file
+    /// is safer: a token on the command line shows in `ps`
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Preview the policy: run every INTERVAL for DURATION against a simulated droplet and print
+    /// the snapshots left at the end. Needs no token and touches no account (implies --dryrun)
+    #[arg(long, value_name = "INTERVAL:DURATION", value_parser = parse_schedule)]
+    pub simulate: Option<(Span, Span)>,
+
+    /// Start time of the simulation, RFC 3339 (default: now, to the second)
+    #[arg(long, value_name = "TIME", value_parser = parse_time, requires = "simulate")]
+    pub start: Option<Timestamp>,
+
+    /// Log to the local syslog (ident do-snapshot) instead of stderr
+    #[arg(long)]
+    pub syslog: bool,
+
+    /// Log more: -v says what each run does, -vv adds each API request, -vvv adds more detail
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print one JSON document on stdout instead of the table
+    #[arg(long)]
+    pub json: bool,
+
+    /// API endpoint; plain http:// is accepted only for loopback addresses
+    #[arg(long, value_name = "URL", env = "DO_API_URL",
+          default_value = "https://api.digitalocean.com")]
+    pub api_url: String,
+
+    /// Delete at most N snapshots in this run; the rest are reported and the exit code is 3
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+
+    /// Lock file that stops two runs for the same tag overlapping
+    /// (default: do-snapshot-TAG.lock in $XDG_RUNTIME_DIR, or else in the temporary directory)
+    #[arg(long, value_name = "PATH")]
+    pub lock_file: Option<PathBuf>,
+
+    /// Seconds to wait for any one API request before it counts as failed (and is retried)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Testing aid: never really sleep between retries, only log how long the wait would be
+    #[arg(long, hide = true)]
+    pub virtual_sleep: bool,
+}
+
+fn parse_span(text: &str) -> Result<Span, String> {
+    Span::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_rule(text: &str) -> Result<Rule, String> {
+    Rule::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_schedule(text: &str) -> Result<(Span, Span), String> {
+    let (every, duration) =
+        parse_pair(text, "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
+    for (name, span) in [("INTERVAL", every), ("DURATION", duration)] {
+        if span.seconds() == 0 {
+            return Err(format!(
+                "{name} `{span}` must be longer than zero; units: {UNITS_HELP}"
+            ));
+        }
+    }
+    Ok((every, duration))
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_the_seed_example_line() {
+        let cli = Cli::try_parse_from([
+            "do-snapshot", "--token", "/dev/null", "-s", "1d", "-r", "lon1", "-k", "3d:1d", "-k",
+            "1w:1w", "-k", "1m:2m", "-k", "0d:6m",
+        ])
+        .unwrap();
+        assert_eq!(cli.keep.len(), 4);
+        assert_eq!(cli.regions, ["lon1"]);
+        assert_eq!(cli.tag, "autosnapshot");
+        assert_eq!(cli.prefix, "$droplet-autosnapshot-");
+    }
+
+    #[test]
+    fn simulate_needs_positive_halves() {
+        assert!(parse_schedule("0h:1w").unwrap_err().contains("INTERVAL `0h`"));
+        assert!(parse_schedule("1h:0d").unwrap_err().contains("DURATION `0d`"));
+        assert!(parse_schedule("4h:3m").is_ok());
+    }
+}

@@ -1,0 +1,347 @@
+//! Sending one API request well: the token, timeouts, retries with backoff, `Retry-After`,
+//! slowing down before the rate limit bites, and noting the API's clock. Knows nothing of
+//! droplets or snapshots.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::retry::{self, Failure};
+use crate::cloud::CloudError;
+use crate::config::Api;
+use crate::sleep::Sleeper;
+use crate::time::Timestamp;
+
+/// The largest response body read; a bigger one is an error, not an out-of-memory.
+const BODY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A request's method and body.
+pub enum Method {
+    Get,
+    Delete,
+    Post(Value),
+}
+
+impl Method {
+    fn name(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Delete => "DELETE",
+            Method::Post(_) => "POST",
+        }
+    }
+}
+
+/// Whether a request may simply be sent again when a try fails.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub enum Repeat {
+    /// Sending it twice does no harm (reads, deletes).
+    Safe,
+    /// Sending it twice could act twice (starting a snapshot): retry only failures that show
+    /// the request never arrived; report any other failure as possibly applied.
+    OnlyIfUnsent,
+}
+
+/// A response that ended the retries: success, or a status not worth retrying.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A request that failed for good.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: CloudError,
+    /// The server may have acted on it (only for `Repeat::OnlyIfUnsent`).
+    pub maybe_applied: bool,
+}
+
+/// The HTTP side of the client.
+pub struct Http {
+    agent: ureq::Agent,
+    base: String,
+    api: Api,
+    sleeper: Box<dyn Sleeper>,
+    /// The API's clock, from the last response's `Date` header.
+    pub date: Option<Timestamp>,
+    /// The last `ratelimit-remaining` and `ratelimit-reset` seen.
+    rate: Option<(u64, i64)>,
+    random: u64,
+}
+
+impl Http {
+    pub fn new(api: Api, sleeper: Box<dyn Sleeper>) -> Http {
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(api.timeout))
+            .timeout_connect(Some(api.timeout.min(Duration::from_secs(10))))
+            .user_agent(concat!("do-snapshot/", env!("CARGO_PKG_VERSION")))
+            .max_redirects(0);
+        if api.base_url.starts_with("http://") {
+            // Loopback only (checked in config): never send it through a proxy.
+            config = config.proxy(None);
+        }
+        let seed = {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(std::process::id());
+            h.finish() | 1
+        };
+        Http {
+            agent: config.build().new_agent(),
+            base: api.base_url.clone(),
+            api,
+            sleeper,
+            date: None,
+            rate: None,
+            random: seed,
+        }
+    }
+
+    /// Sends `method` to `path` (which starts with `/v2/` and may carry a query), retrying as
+    /// the policy allows.
+    pub fn call(&mut self, method: &Method, path: &str, repeat: Repeat) -> Result<Reply, Failed> {
+        let request = format!("{} {path}", method.name());
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pace();
+            let started = Instant::now();
+            let outcome = self.send(method, path);
+            let (failure, maybe_applied, error) = match outcome {
+                Ok((status, body, headers)) => {
+                    tracing::debug!(
+                        "{request} -> {status} in {} ms",
+                        started.elapsed().as_millis()
+                    );
+                    let failure = Failure::Status {
+                        status,
+                        retry_after: headers.retry_after,
+                        until_reset: headers.until_reset,
+                    };
+                    if !retry::retryable(failure) {
+                        return Ok(Reply { status, body });
+                    }
+                    let (id, message, request_id) = super::wire::error(&body);
+                    let error = CloudError::Status {
+                        request: request.clone(),
+                        status,
+                        id,
+                        message,
+                        request_id: request_id.or(headers.request_id),
+                    };
+                    (failure, status != 429, error)
+                }
+                Err((detail, unsent)) => {
+                    tracing::debug!("{request} failed: {detail}");
+                    let error = CloudError::Transport {
+                        request: request.clone(),
+                        detail,
+                    };
+                    (Failure::Transport, !unsent, error)
+                }
+            };
+            if maybe_applied && repeat == Repeat::OnlyIfUnsent {
+                return Err(Failed {
+                    error,
+                    maybe_applied: true,
+                });
+            }
+            let Some(wait) = retry::delay(attempt, failure, waited, self.next_random()) else {
+                let error = give_up(error, attempt);
+                return Err(Failed {
+                    error,
+                    maybe_applied: false,
+                });
+            };
+            tracing::warn!(
+                "{error}; trying again in {:.1} s (attempt {} of {})",
+                wait.as_secs_f64(),
+                attempt + 1,
+                retry::MAX_ATTEMPTS
+            );
+            self.sleeper.sleep(wait);
+            waited += wait;
+        }
+    }
+
+    /// Waits before a request when the hourly allowance is running out.
+    fn pace(&mut self) {
+        let (Some((remaining, reset)), Some(now)) = (self.rate, self.date) else {
+            return;
+        };
+        let until_reset = u64::try_from(reset - now.as_second()).unwrap_or(0);
+        if let Some(wait) = retry::pace(remaining, until_reset) {
+            tracing::info!(
+                "only {remaining} API requests left this hour; pausing {:.1} s to stay under the \
+                 rate limit",
+                wait.as_secs_f64()
+            );
+            self.sleeper.sleep(wait);
+            // Count this request against the allowance until the next response says otherwise.
+            self.rate = Some((remaining.saturating_sub(1), reset));
+        }
+    }
+
+    /// One try. On failure, the error text and whether the request surely never reached the
+    /// server.
+    fn send(&mut self, method: &Method, path: &str) -> Result<(u16, Vec<u8>, Headers), (String, bool)> {
+        let url = format!("{}{path}", self.base);
+        let bearer = self.api.token.bearer();
+        let result = match method {
+            Method::Get => self
+                .agent
+                .get(&url)
+                .header("Authorization", &bearer)
+                .header("Accept", "application/json")
+                .call(),
+            Method::Delete => self
+                .agent
+                .delete(&url)
+                .header("Authorization", &bearer)
+                .header("Accept", "application/json")
+                .call(),
+            Method::Post(body) => self
+                .agent
+                .post(&url)
+                .header("Authorization", &bearer)
+                .header("Accept", "application/json")
+                .send_json(body),
+        };
+        let mut response = result.map_err(|e| {
+            let unsent = matches!(
+                e,
+                ureq::Error::ConnectionFailed
+                    | ureq::Error::HostNotFound
+                    | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
+            );
+            (describe(&e, self.api.timeout), unsent)
+        })?;
+        let status = response.status().as_u16();
+        let headers = Headers::read(response.headers());
+        if let Some(date) = headers.date {
+            self.date = Some(date);
+        }
+        if let (Some(remaining), Some(reset)) = (headers.remaining, headers.reset) {
+            self.rate = Some((remaining, reset));
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec()
+            .map_err(|e| (format!("reading the response: {}", describe(&e, self.api.timeout)), false))?;
+        Ok((status, body, headers))
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: plenty for jitter.
+        let mut x = self.random;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random = x;
+        x
+    }
+}
+
+/// Adds "gave up after N tries" to an error.
+fn give_up(error: CloudError, attempts: u32) -> CloudError {
+    if attempts <= 1 {
+        return error;
+    }
+    match error {
+        CloudError::Status {
+            request,
+            status,
+            id,
+            message,
+            request_id,
+        } => CloudError::Status {
+            request: format!("{request} (gave up after {attempts} tries)"),
+            status,
+            id,
+            message,
+            request_id,
+        },
+        CloudError::Transport { request, detail } => CloudError::Transport {
+            request: format!("{request} (gave up after {attempts} tries)"),
+            detail,
+        },
+        other => other,
+    }
+}
+
+/// A transport error in words, never including the request (which holds nothing secret, but
+/// keeps messages short).
+fn describe(e: &ureq::Error, timeout: Duration) -> String {
+    match e {
+        ureq::Error::Timeout(_) => format!(
+            "no answer within {} s (see --timeout)",
+            timeout.as_secs()
+        ),
+        ureq::Error::ConnectionFailed => "could not connect to the API".to_string(),
+        ureq::Error::HostNotFound => "the API's host name could not be resolved".to_string(),
+        ureq::Error::BodyExceedsLimit(n) => format!("the response was larger than {n} bytes"),
+        other => other.to_string(),
+    }
+}
+
+/// The response headers the client acts on.
+struct Headers {
+    date: Option<Timestamp>,
+    remaining: Option<u64>,
+    reset: Option<i64>,
+    retry_after: Option<u64>,
+    until_reset: Option<u64>,
+    request_id: Option<String>,
+}
+
+impl Headers {
+    fn read(h: &ureq::http::HeaderMap) -> Headers {
+        let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+        let date = text("date").and_then(http_date);
+        let reset: Option<i64> = text("ratelimit-reset").and_then(|v| v.parse().ok());
+        let retry_after = text("retry-after").and_then(|v| {
+            v.parse::<u64>().ok().or_else(|| {
+                let at = http_date(v)?;
+                let now = date?;
+                u64::try_from(at.since(now)).ok()
+            })
+        });
+        let until_reset = match (reset, date) {
+            (Some(reset), Some(now)) => u64::try_from(reset - now.as_second()).ok(),
+            _ => None,
+        };
+        Headers {
+            date,
+            remaining: text("ratelimit-remaining").and_then(|v| v.parse().ok()),
+            reset,
+            retry_after,
+            until_reset,
+            request_id: text("x-request-id").map(str::to_string),
+        }
+    }
+}
+
+/// Parses an HTTP date such as `Thu, 01 Jan 2026 00:00:00 GMT`.
+pub fn http_date(text: &str) -> Option<Timestamp> {
+    let t = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(text)
+        .ok()?;
+    Timestamp::from_second(t.as_second())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::http_date;
+
+    #[test]
+    fn reads_http_dates() {
+        let t = http_date("Thu, 01 Jan 2026 00:00:00 GMT").unwrap();
+        assert_eq!(t.to_string(), "2026-01-01T00:00:00Z");
+        assert!(http_date("yesterday").is_none());
+    }
+}

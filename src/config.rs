@@ -1,0 +1,231 @@
+//! Turns the parsed command line and environment into what the program runs on, checking
+//! everything once so the rest of the program can trust it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::Cli;
+use crate::core::naming::{PrefixError, PrefixTemplate};
+use crate::core::plan::Settings;
+use crate::core::policy::Policy;
+use crate::simulate::Schedule;
+use crate::time::Timestamp;
+use crate::token::{self, Token, TokenError};
+
+/// A checked configuration.
+#[derive(Debug)]
+pub struct Config {
+    pub settings: Settings,
+    pub mode: Mode,
+    pub json: bool,
+    pub max_delete: Option<usize>,
+    /// Warnings to log once logging is set up.
+    pub warnings: Vec<String>,
+}
+
+/// Simulate, or work on a real account.
+#[derive(Debug)]
+pub enum Mode {
+    Simulate(Schedule),
+    Real(Box<Real>),
+}
+
+/// What a real run needs beyond the settings.
+#[derive(Debug)]
+pub struct Real {
+    pub api: Api,
+    pub dry_run: bool,
+    pub lock_file: PathBuf,
+}
+
+/// How to reach the API.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// Scheme, host and optional port and path, without a trailing slash.
+    pub base_url: String,
+    pub token: Token,
+    pub timeout: Duration,
+    /// Log sleeps instead of sleeping (a testing aid).
+    pub virtual_sleep: bool,
+}
+
+/// A configuration error: always exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--prefix {0}")]
+    Prefix(#[from] PrefixError),
+    #[error(
+        "--tag `{0}`: a tag is 1 to 255 letters, digits, `_`, `-` or `:` (as DigitalOcean \
+         allows)"
+    )]
+    Tag(String),
+    #[error("--region `{0}`: a region is a slug of lowercase letters and digits, e.g. lon1")]
+    Region(String),
+    #[error(
+        "--api-url `{0}`: use https://HOST[:PORT][/PATH]; plain http:// is allowed only for \
+         127.0.0.1, ::1 or localhost"
+    )]
+    ApiUrl(String),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("--simulate: the simulation would run past the year 9999; shorten DURATION or --start")]
+    SimulationTooLong,
+}
+
+/// Environment inputs, passed in so tests can set them.
+pub struct Env<'a> {
+    pub do_token: Option<&'a str>,
+    pub home: Option<&'a Path>,
+    pub runtime_dir: Option<&'a Path>,
+    pub temp_dir: &'a Path,
+    /// The local clock, for the default simulation start.
+    pub now: Timestamp,
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli, env: &Env) -> Result<Config, ConfigError> {
+        check_tag(&cli.tag)?;
+        for region in &cli.regions {
+            let ok = !region.is_empty()
+                && region.len() <= 32
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            if !ok {
+                return Err(ConfigError::Region(region.clone()));
+            }
+        }
+        let mut regions = cli.regions.clone();
+        regions.dedup();
+        let settings = Settings {
+            prefix: PrefixTemplate::parse(&cli.prefix)?,
+            tag: cli.tag.clone(),
+            snapshot_every: cli.snapshot,
+            policy: Policy::new(cli.keep.clone()),
+            regions,
+        };
+        let mut warnings = settings.policy.warnings(settings.snapshot_every);
+        let mode = match cli.simulate {
+            Some((every, duration)) => {
+                let start = cli.start.unwrap_or(env.now);
+                start
+                    .checked_add(duration.seconds())
+                    .ok_or(ConfigError::SimulationTooLong)?;
+                Mode::Simulate(Schedule {
+                    start,
+                    every,
+                    duration,
+                })
+            }
+            None => {
+                let resolved = token::resolve(cli.token.as_deref(), env.do_token, env.home)?;
+                warnings.extend(resolved.warnings);
+                let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
+                    env.runtime_dir
+                        .unwrap_or(env.temp_dir)
+                        .join(format!("do-snapshot-{}.lock", cli.tag))
+                });
+                Mode::Real(Box::new(Real {
+                    api: Api {
+                        base_url: check_api_url(&cli.api_url)?,
+                        token: resolved.token,
+                        timeout: Duration::from_secs(cli.timeout),
+                        virtual_sleep: cli.virtual_sleep,
+                    },
+                    dry_run: cli.dryrun,
+                    lock_file,
+                }))
+            }
+        };
+        Ok(Config {
+            settings,
+            mode,
+            json: cli.json,
+            max_delete: cli.max_delete,
+            warnings,
+        })
+    }
+}
+
+fn check_tag(tag: &str) -> Result<(), ConfigError> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 255
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-:".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Tag(tag.to_string()))
+    }
+}
+
+/// Accepts `https://` anywhere and `http://` only on loopback, so a token never crosses a
+/// network in clear text. Returns the URL without a trailing slash.
+fn check_api_url(url: &str) -> Result<String, ConfigError> {
+    let bad = || ConfigError::ApiUrl(url.to_string());
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    let port_ok = match authority.rsplit_once(']').map_or(authority, |(_, p)| p).split_once(':') {
+        Some((_, port)) => port.parse::<u16>().is_ok(),
+        None => true,
+    };
+    let clean = |c: char| c.is_ascii_alphanumeric() || "-._~/:[]%".contains(c);
+    if host.is_empty() || !port_ok || !rest.chars().all(clean) || authority.contains('@') {
+        return Err(bad());
+    }
+    let loopback = host == "localhost"
+        || host == "::1"
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+    match scheme {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(bad()),
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls() {
+        for ok in [
+            "https://api.digitalocean.com",
+            "https://proxy.example:8443/do/",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9000",
+            "http://127.1.2.3",
+        ] {
+            assert!(check_api_url(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(check_api_url("https://a.b/").unwrap(), "https://a.b");
+        for bad in [
+            "http://api.digitalocean.com",
+            "http://10.0.0.1:80",
+            "ftp://x",
+            "api.digitalocean.com",
+            "https://",
+            "https://user:pw@host",
+            "https://host:99999",
+            "https://host/a b",
+            "http://127.0.0.1.evil.com",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags() {
+        assert!(check_tag("env:prod_1-a").is_ok());
+        for bad in ["", "a b", "../x", "a/b", &"x".repeat(256)] {
+            assert!(check_tag(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The pure core: the AGE/INTERVAL grammar, retention rules, snapshot naming and per-droplet
+//! plans. No I/O and no clock: `now` is always an argument.
+
+pub mod model;
+pub mod naming;
+pub mod plan;
+pub mod policy;
+pub mod retention;
+pub mod span;

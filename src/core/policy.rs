@@ -1,0 +1,133 @@
+//! Retention rules (`-k INTERVAL:AGE`), the order they apply in, and warnings about policies that
+//! cannot do what they say.
+
+use std::fmt;
+
+use super::span::{PairError, Span, parse_pair};
+
+/// "Keep one snapshot per `interval` among those older than `age`"; an interval of zero deletes
+/// every snapshot the rule governs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub interval: Span,
+    pub age: Span,
+}
+
+impl Rule {
+    /// Parses `INTERVAL:AGE`.
+    pub fn parse(text: &str) -> Result<Rule, PairError> {
+        let (interval, age) = parse_pair(text, "INTERVAL", "AGE")?;
+        Ok(Rule { interval, age })
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.interval, self.age)
+    }
+}
+
+/// The rules of one run, ordered oldest AGE first; rules with equal AGEs keep their command-line
+/// order. A snapshot is governed by the first rule in this order whose AGE it has reached.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    rules: Vec<Rule>,
+}
+
+impl Policy {
+    /// Orders `rules` (given in command-line order) for evaluation.
+    pub fn new(mut rules: Vec<Rule>) -> Policy {
+        rules.sort_by_key(|r| std::cmp::Reverse(r.age.seconds()));
+        Policy { rules }
+    }
+
+    /// The rules, oldest AGE first.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Warnings about rules that will not behave as their text suggests, given the snapshot
+    /// frequency `-s`.
+    pub fn warnings(&self, snapshot_every: Span) -> Vec<String> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            if rule.age.seconds() < snapshot_every.seconds() {
+                out.push(format!(
+                    "-k {rule}: AGE {} is younger than -s {snapshot_every}, so this rule acts on \
+                     snapshots before the next one is due",
+                    rule.age
+                ));
+            }
+        }
+        // Rules are ordered oldest AGE first, so a rule's snapshots have already passed through
+        // every rule after it in this list.
+        for (i, older) in self.rules.iter().enumerate() {
+            for younger in &self.rules[i + 1..] {
+                if younger.age == older.age {
+                    out.push(format!(
+                        "-k {younger} never applies: -k {older} has the same AGE and comes first"
+                    ));
+                } else if younger.interval.seconds() == 0 {
+                    out.push(format!(
+                        "-k {older} never sees a snapshot: -k {younger} deletes every snapshot \
+                         before it is {} old",
+                        older.age
+                    ));
+                } else if older.interval.seconds() != 0
+                    && younger.interval.seconds() > older.interval.seconds()
+                {
+                    out.push(format!(
+                        "-k {older} asks for one snapshot per {}, but -k {younger} has already \
+                         thinned them to one per {}",
+                        older.interval, younger.interval
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(rules: &[&str]) -> Policy {
+        Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect())
+    }
+
+    #[test]
+    fn orders_oldest_age_first_keeping_ties_stable() {
+        let p = policy(&["1d:1w", "3d:1d", "1w:1m", "2d:1w"]);
+        let order: Vec<String> = p.rules().iter().map(ToString::to_string).collect();
+        assert_eq!(order, ["1w:1m", "1d:1w", "2d:1w", "3d:1d"]);
+    }
+
+    #[test]
+    fn warns_about_the_seed_readme_broken_policy() {
+        let p = policy(&["2w:1w", "1w:1m"]);
+        let w = p.warnings(Span::parse("1d").unwrap());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("-k 1w:1m asks for one snapshot per 1w"), "{w:?}");
+    }
+
+    #[test]
+    fn warns_when_age_is_younger_than_the_snapshot_frequency() {
+        let w = policy(&["0d:6h"]).warnings(Span::parse("1d").unwrap());
+        assert!(w[0].contains("AGE 6h is younger than -s 1d"), "{w:?}");
+    }
+
+    #[test]
+    fn a_sound_policy_gets_no_warning() {
+        let p = policy(&["3d:1d", "1w:1w", "1m:2m", "0d:6m"]);
+        assert!(p.warnings(Span::parse("1d").unwrap()).is_empty());
+    }
+
+    #[test]
+    fn warns_about_shadowed_and_unreachable_rules() {
+        let w = policy(&["1d:1w", "2d:1w"]).warnings(Span::parse("1h").unwrap());
+        assert!(w[0].contains("-k 2d:1w never applies"), "{w:?}");
+        let w = policy(&["0d:1m", "1w:6m"]).warnings(Span::parse("1h").unwrap());
+        assert!(w[0].contains("-k 1w:6m never sees a snapshot"), "{w:?}");
+    }
+}

@@ -1,0 +1,255 @@
+//! The retention engine: which of one droplet's owned snapshots the policy keeps.
+//!
+//! Semantics are the seed's: each snapshot belongs to the first rule (oldest AGE first) whose AGE
+//! it has reached; within a rule, walking oldest to newest, the first is kept and then only those
+//! at least INTERVAL after the last one kept. Two deliberate safety rules sit on top: a snapshot
+//! dated after `now` is never deleted, and neither is the newest one dated at or before `now`.
+
+use super::policy::Policy;
+use crate::time::Timestamp;
+
+/// What happens to one snapshot, and why.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Younger than every rule's AGE: no rule governs it yet.
+    KeepYoung,
+    /// Dated after `now` (a clock problem somewhere): never touched.
+    KeepFuture,
+    /// Kept by rule `rule` (an index into `Policy::rules`): first of its group, or at least
+    /// INTERVAL after the previous one kept.
+    Keep { rule: usize },
+    /// Rule `rule` would delete it, but it is the newest snapshot, which is always kept.
+    KeepNewest { rule: usize },
+    /// Deleted by rule `rule`: INTERVAL is zero, or it is closer than INTERVAL to the one kept
+    /// before it.
+    Delete { rule: usize },
+}
+
+impl Verdict {
+    pub fn is_delete(self) -> bool {
+        matches!(self, Verdict::Delete { .. })
+    }
+}
+
+/// Judges snapshots given by creation time, oldest first (ties in a stable order), writing one
+/// verdict per snapshot into `out` (cleared first). Runs in one pass: as the walk moves to newer
+/// snapshots their age only falls, so the governing rule only moves down the list.
+pub fn judge(
+    created: impl IntoIterator<Item = Timestamp>,
+    policy: &Policy,
+    now: Timestamp,
+    out: &mut Vec<Verdict>,
+) {
+    out.clear();
+    let rules = policy.rules();
+    let mut rule = 0;
+    let mut last_kept: Option<Timestamp> = None;
+    let mut newest: Option<usize> = None;
+    for (i, at) in created.into_iter().enumerate() {
+        let age = now.since(at);
+        if age < 0 {
+            out.push(Verdict::KeepFuture);
+            continue;
+        }
+        newest = Some(i);
+        while rule < rules.len() && rules[rule].age.seconds() > age {
+            rule += 1;
+            last_kept = None;
+        }
+        let Some(r) = rules.get(rule) else {
+            out.push(Verdict::KeepYoung);
+            continue;
+        };
+        let interval = r.interval.seconds();
+        let keep = interval != 0 && last_kept.is_none_or(|k| at.since(k) >= interval);
+        out.push(if keep {
+            last_kept = Some(at);
+            Verdict::Keep { rule }
+        } else {
+            Verdict::Delete { rule }
+        });
+    }
+    if let Some(i) = newest
+        && let Verdict::Delete { rule } = out[i]
+    {
+        out[i] = Verdict::KeepNewest { rule };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::policy::Rule;
+    use super::*;
+    use proptest::prelude::*;
+
+    const H: i64 = 3_600;
+    const D: i64 = 86_400;
+
+    fn policy(rules: &[&str]) -> Policy {
+        Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect())
+    }
+
+    fn run(rules: &[&str], created: &[i64], now: i64) -> Vec<Verdict> {
+        let mut out = Vec::new();
+        judge(
+            created.iter().map(|&s| Timestamp::from_second(s).unwrap()),
+            &policy(rules),
+            Timestamp::from_second(now).unwrap(),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn no_rules_keeps_everything() {
+        let v = run(&[], &[0, D, 2 * D], 3 * D);
+        assert_eq!(v, [Verdict::KeepYoung; 3]);
+    }
+
+    #[test]
+    fn younger_than_every_age_is_kept() {
+        let v = run(&["0d:1w"], &[0, 5 * D, 6 * D], 7 * D);
+        assert_eq!(
+            v,
+            [Verdict::Delete { rule: 0 }, Verdict::KeepYoung, Verdict::KeepYoung]
+        );
+    }
+
+    #[test]
+    fn interval_keeps_first_then_spaced() {
+        // Daily snapshots all older than 1d, keep one per 3 days.
+        let created: Vec<i64> = (0..7).map(|d| d * D).collect();
+        let v = run(&["3d:1d"], &created, 30 * D);
+        let kept: Vec<bool> = v.iter().map(|v| !v.is_delete()).collect();
+        // Day 6 is the newest: the policy keeps it anyway (6 >= 3 + 3).
+        assert_eq!(kept, [true, false, false, true, false, false, true]);
+    }
+
+    #[test]
+    fn exactly_interval_apart_is_kept() {
+        let v = run(&["1d:0h"], &[0, D, D + 1, 2 * D], 10 * D);
+        assert_eq!(
+            v,
+            [
+                Verdict::Keep { rule: 0 },
+                Verdict::Keep { rule: 0 },
+                Verdict::Delete { rule: 0 },
+                Verdict::Keep { rule: 0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn groups_restart_spacing_per_rule() {
+        // Rule 1w:1m governs the two oldest; rule 1d:1d the rest; spacing restarts per group.
+        let v = run(&["1d:1d", "1w:1m"], &[0, H, 40 * D, 40 * D + H], 80 * D);
+        assert_eq!(
+            v,
+            [
+                Verdict::Keep { rule: 0 },
+                Verdict::Delete { rule: 0 },
+                Verdict::Keep { rule: 1 },
+                Verdict::KeepNewest { rule: 1 }
+            ]
+        );
+    }
+
+    #[test]
+    fn the_newest_survives_a_delete_everything_rule() {
+        // The seed's failure: -k 0d:6m once snapshots stopped 6 months ago deletes them all.
+        let v = run(&["0d:6m"], &[0, D, 2 * D], 400 * D);
+        assert_eq!(
+            v,
+            [
+                Verdict::Delete { rule: 0 },
+                Verdict::Delete { rule: 0 },
+                Verdict::KeepNewest { rule: 0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn future_snapshots_are_kept_and_do_not_shield_the_newest_past_one() {
+        let v = run(&["0d:1h"], &[0, D, 10 * D], 5 * D);
+        assert_eq!(
+            v,
+            [
+                Verdict::Delete { rule: 0 },
+                Verdict::KeepNewest { rule: 0 },
+                Verdict::KeepFuture
+            ]
+        );
+    }
+
+    fn arb_rule() -> impl Strategy<Value = String> {
+        (0u64..5, 0usize..4, 0u64..5, 0usize..4).prop_map(|(i, iu, a, au)| {
+            let u = ["h", "d", "w", "m"];
+            format!("{i}{}:{a}{}", u[iu], u[au])
+        })
+    }
+
+    fn arb_case() -> impl Strategy<Value = (Vec<String>, Vec<i64>, i64)> {
+        (
+            proptest::collection::vec(arb_rule(), 0..5),
+            proptest::collection::vec(0i64..200 * D, 0..40),
+            0i64..250 * D,
+        )
+            .prop_map(|(rules, mut created, now)| {
+                created.sort_unstable();
+                (rules, created, now)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_newest_is_never_deleted((rules, created, now) in arb_case()) {
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let v = run(&refs, &created, now);
+            if let Some(i) = created.iter().rposition(|&c| c <= now) {
+                prop_assert!(!v[i].is_delete());
+            }
+            for (c, verdict) in created.iter().zip(&v) {
+                if *c > now { prop_assert_eq!(*verdict, Verdict::KeepFuture); }
+            }
+        }
+
+        #[test]
+        fn younger_than_every_age_is_never_deleted((rules, created, now) in arb_case()) {
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let p = policy(&refs);
+            let youngest_age = p.rules().iter().map(|r| r.age.seconds()).min();
+            let v = run(&refs, &created, now);
+            for (c, verdict) in created.iter().zip(&v) {
+                if youngest_age.is_none_or(|a| now - c < a) {
+                    prop_assert!(!verdict.is_delete());
+                }
+            }
+        }
+
+        #[test]
+        fn judging_survivors_again_deletes_nothing((rules, created, now) in arb_case()) {
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let v = run(&refs, &created, now);
+            let survivors: Vec<i64> = created.iter().zip(&v)
+                .filter(|(_, v)| !v.is_delete()).map(|(c, _)| *c).collect();
+            let again = run(&refs, &survivors, now);
+            prop_assert!(again.iter().all(|v| !v.is_delete()), "{:?}", again);
+        }
+
+        #[test]
+        fn kept_snapshots_of_a_rule_are_interval_apart((rules, created, now) in arb_case()) {
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let p = policy(&refs);
+            let v = run(&refs, &created, now);
+            for (rule, r) in p.rules().iter().enumerate() {
+                let kept: Vec<i64> = created.iter().zip(&v)
+                    .filter(|(_, v)| **v == Verdict::Keep { rule })
+                    .map(|(c, _)| *c).collect();
+                for pair in kept.windows(2) {
+                    prop_assert!(r.interval.seconds() > 0);
+                    prop_assert!(pair[1] - pair[0] >= r.interval.seconds());
+                }
+            }
+        }
+    }
+}

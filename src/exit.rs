@@ -1,0 +1,22 @@
+//! The process exit codes, one place for all of them so monitoring can rely on them.
+
+/// Why the process ends; the discriminant is the exit code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// Everything asked for was done (or was rightly skipped).
+    Ok = 0,
+    /// Nothing could be done: the API was unreachable, refused the token, or a listing failed.
+    Failure = 1,
+    /// A bad flag or value; nothing was done.
+    Usage = 2,
+    /// Some droplets failed while others were fine, or `--max-delete` held deletions back.
+    Partial = 3,
+    /// Another run for the same tag holds the lock; nothing was done.
+    Locked = 4,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(e as u8)
+    }
+}

@@ -1,0 +1,84 @@
+//! One run per tag at a time on a machine: a slow run overlapping the next cron tick must not
+//! snapshot or prune the same droplets twice over.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Held for the life of a run; the lock is released when the process ends.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another do-snapshot run holds the lock {}{}; this run did nothing. If no run is \
+         active, a stale lock cannot linger (the lock dies with its process): check the path",
+        path.display(),
+        holder.as_deref().map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Held {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+    #[error("cannot open the lock file {}: {source} (choose another with --lock-file)", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Takes the lock at `path` without waiting, and writes this process's id into it.
+pub fn acquire(path: &Path) -> Result<RunLock, LockError> {
+    let io = |source| LockError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let holder = file
+                .read_to_string(&mut text)
+                .ok()
+                .map(|_| text.trim().to_string())
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
+            return Err(LockError::Held {
+                path: path.to_path_buf(),
+                holder,
+            });
+        }
+        Err(TryLockError::Error(e)) => return Err(io(e)),
+    }
+    file.set_len(0).map_err(io)?;
+    file.rewind().map_err(io)?;
+    writeln!(file, "{}", std::process::id()).map_err(io)?;
+    Ok(RunLock { _file: file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let first = acquire(&path).unwrap();
+        let err = acquire(&path).unwrap_err();
+        assert!(matches!(err, LockError::Held { .. }));
+        assert!(err.to_string().contains(&format!("pid {}", std::process::id())));
+        drop(first);
+        assert!(acquire(&path).is_ok());
+    }
+}

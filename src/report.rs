@@ -1,0 +1,131 @@
+//! What goes to stdout: the simulation's table (the seed's format, so existing scripts keep
+//! working) or the run report, as text or as one JSON document.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use crate::exit::Exit;
+use crate::run::{RunReport, SnapshotOutcome};
+use crate::sanitize::Clean;
+use crate::simulate::Outcome;
+
+/// The seed's table of surviving snapshots, then a blank line and a summary.
+pub fn simulation_table(outcome: &Outcome) -> String {
+    let mut out = format!("{:<23} Name\n{} {}\n", "Time", "-".repeat(23), "-".repeat(50));
+    for s in &outcome.snapshots {
+        let _ = writeln!(out, "{:<23} {}", s.created_at.to_string(), Clean(&s.name));
+    }
+    let _ = write!(
+        out,
+        "\n{} runs from {} to {}: {} snapshots taken, {} deleted, {} kept.\n",
+        outcome.runs,
+        outcome.start,
+        outcome.last_run,
+        outcome.snapshots_taken,
+        outcome.snapshots_deleted,
+        outcome.snapshots.len()
+    );
+    out
+}
+
+/// The simulation as JSON: `snapshots` (oldest first) plus the summary fields.
+pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
+    json!(outcome)
+}
+
+/// One row per droplet: snapshots found, deleted, transfers, and the snapshot decision.
+pub fn run_table(report: &RunReport) -> String {
+    let rows: Vec<[String; 6]> = report
+        .droplets
+        .iter()
+        .map(|d| {
+            let snapshot = match &d.snapshot {
+                SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
+                SnapshotOutcome::Taken { name } => format!("taken: {}", Clean(name)),
+                SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
+                SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
+                SnapshotOutcome::Failed => "FAILED".to_string(),
+            };
+            let mut deleted = d.deleted.len().to_string();
+            if d.held_back > 0 {
+                let _ = write!(deleted, " (+{} held)", d.held_back);
+            }
+            if d.deletes_withheld.is_some() {
+                deleted = "withheld".to_string();
+            }
+            [
+                Clean(&d.name).to_string(),
+                d.id.to_string(),
+                d.owned.to_string(),
+                deleted,
+                d.transfers.len().to_string(),
+                snapshot,
+            ]
+        })
+        .collect();
+    let header = [
+        "Droplet",
+        "Id",
+        "Snapshots",
+        if report.dry_run { "To delete" } else { "Deleted" },
+        if report.dry_run { "To transfer" } else { "Transfers" },
+        "Snapshot",
+    ];
+    let widths: Vec<usize> = (0..6)
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let mut line = |cells: [&str; 6]| {
+        for (i, cell) in cells.iter().enumerate() {
+            if i == 5 {
+                out.push_str(cell);
+            } else if i == 0 {
+                let _ = write!(out, "{cell:<w$}  ", w = widths[i]);
+            } else {
+                let _ = write!(out, "{cell:>w$}  ", w = widths[i]);
+            }
+        }
+        out.push('\n');
+    };
+    line(header);
+    for r in &rows {
+        line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+    }
+    if report.droplets.is_empty() {
+        out.push_str("(no droplet carries the tag)\n");
+    }
+    for d in &report.droplets {
+        for e in &d.errors {
+            let _ = writeln!(out, "error: {}: {}", Clean(&d.name), Clean(e));
+        }
+        if let Some(why) = &d.deletes_withheld {
+            let _ = writeln!(out, "withheld: {}: nothing deleted because {}", Clean(&d.name), Clean(why));
+        }
+    }
+    let held = report.held_back();
+    if held > 0 {
+        let _ = writeln!(out, "--max-delete held back {held} deletion(s); they remain for the next run");
+    }
+    if report.dry_run {
+        out.push_str("Dry run: nothing was changed.\n");
+    }
+    out
+}
+
+/// The run report as JSON, with the exit code the process ends with.
+pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
+    json!({
+        "now": report.now,
+        "dry_run": report.dry_run,
+        "exit_code": exit as u8,
+        "held_back": report.held_back(),
+        "droplets": report.droplets,
+    })
+}

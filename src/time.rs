@@ -1,0 +1,235 @@
+//! Instants as whole seconds since the Unix epoch, UTC.
+//!
+//! The core reasons about time with plain integers: the API gives second precision, and integer
+//! arithmetic keeps a simulation of hundreds of thousands of runs fast. jiff is used only at the
+//! edges, to parse RFC 3339 text; formatting is done here because it sits on the simulator's hot
+//! path (every new snapshot name carries a timestamp).
+
+use std::fmt;
+
+/// Seconds since 1970-01-01T00:00:00Z.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+/// Why a piece of text is not an acceptable instant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not an RFC 3339 time such as 2026-01-31T04:00:00Z")]
+pub struct TimestampError {
+    text: String,
+}
+
+/// The earliest and latest instants the tool will handle (years 1 to 9999), so that every
+/// instant formats as a four-digit year.
+const MIN_SECOND: i64 = -62_135_596_800;
+const MAX_SECOND: i64 = 253_402_300_799;
+
+impl Timestamp {
+    /// An instant from Unix seconds, or `None` outside years 1..=9999.
+    pub fn from_second(second: i64) -> Option<Timestamp> {
+        (MIN_SECOND..=MAX_SECOND)
+            .contains(&second)
+            .then_some(Timestamp(second))
+    }
+
+    /// Unix seconds.
+    pub fn as_second(self) -> i64 {
+        self.0
+    }
+
+    /// Parses RFC 3339 text (any offset; fractional seconds are truncated).
+    pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
+        text.parse::<jiff::Timestamp>()
+            .ok()
+            .and_then(|t| Timestamp::from_second(t.as_second()))
+            .ok_or_else(|| TimestampError {
+                text: text.to_string(),
+            })
+    }
+
+    /// The instant `seconds` later, or `None` past year 9999.
+    pub fn checked_add(self, seconds: i64) -> Option<Timestamp> {
+        self.0.checked_add(seconds).and_then(Timestamp::from_second)
+    }
+
+    /// Seconds from `earlier` to `self` (negative when `earlier` is later).
+    pub fn since(self, earlier: Timestamp) -> i64 {
+        self.0 - earlier.0
+    }
+
+    /// The compact form used in snapshot names: `20181009T014736Z`.
+    pub fn compact(self) -> String {
+        let c = Civil::from(self);
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        )
+    }
+
+    /// Reads the compact form back; `None` unless `text` is exactly `YYYYMMDDTHHMMSSZ` with a
+    /// valid date and time.
+    pub fn parse_compact(text: &str) -> Option<Timestamp> {
+        let b = text.as_bytes();
+        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+            return None;
+        }
+        let num = |range: std::ops::Range<usize>| -> Option<i64> {
+            b[range].iter().try_fold(0i64, |acc, &d| {
+                d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
+            })
+        };
+        let c = Civil {
+            year: num(0..4)?,
+            month: num(4..6)?,
+            day: num(6..8)?,
+            hour: num(9..11)?,
+            minute: num(11..13)?,
+            second: num(13..15)?,
+        };
+        c.is_valid().then(|| c.to_timestamp()).flatten()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with a `Z`, second precision: `2018-10-09T01:47:36Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = Civil::from(*self);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        )
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A proleptic Gregorian date and time of day in UTC.
+struct Civil {
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+}
+
+/// Days from 0000-03-01 to 1970-01-01: counting years from March puts the leap day last.
+const EPOCH_SHIFT_DAYS: i64 = 719_468;
+/// Days in a 400-year Gregorian cycle.
+const CYCLE_DAYS: i64 = 146_097;
+
+impl From<Timestamp> for Civil {
+    fn from(t: Timestamp) -> Civil {
+        let days = t.0.div_euclid(86_400);
+        let secs = t.0.rem_euclid(86_400);
+        let shifted = days + EPOCH_SHIFT_DAYS;
+        let cycle = shifted.div_euclid(CYCLE_DAYS);
+        let day_of_cycle = shifted.rem_euclid(CYCLE_DAYS);
+        let year_of_cycle = (day_of_cycle - day_of_cycle / 1460 + day_of_cycle / 36_524
+            - day_of_cycle / 146_096)
+            / 365;
+        let day_of_year =
+            day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+        let month = if month_from_march < 10 {
+            month_from_march + 3
+        } else {
+            month_from_march - 9
+        };
+        let year = year_of_cycle + cycle * 400 + i64::from(month <= 2);
+        Civil {
+            year,
+            month,
+            day,
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+        }
+    }
+}
+
+impl Civil {
+    fn is_valid(&self) -> bool {
+        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        let month_days = match self.month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        (1..=12).contains(&self.month)
+            && (1..=month_days).contains(&self.day)
+            && self.hour < 24
+            && self.minute < 60
+            && self.second < 60
+    }
+
+    fn to_timestamp(&self) -> Option<Timestamp> {
+        let year = if self.month <= 2 {
+            self.year - 1
+        } else {
+            self.year
+        };
+        let cycle = year.div_euclid(400);
+        let year_of_cycle = year.rem_euclid(400);
+        let month_from_march = (self.month + 9) % 12;
+        let day_of_year = (153 * month_from_march + 2) / 5 + self.day - 1;
+        let day_of_cycle =
+            year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
+        let days = cycle * CYCLE_DAYS + day_of_cycle - EPOCH_SHIFT_DAYS;
+        Timestamp::from_second(days * 86_400 + self.hour * 3600 + self.minute * 60 + self.second)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_the_seed_example() {
+        let t = Timestamp::parse("2018-10-09T01:47:36Z").unwrap();
+        assert_eq!(t.to_string(), "2018-10-09T01:47:36Z");
+        assert_eq!(t.compact(), "20181009T014736Z");
+        assert_eq!(Timestamp::parse_compact("20181009T014736Z"), Some(t));
+    }
+
+    #[test]
+    fn rejects_malformed_compact_times() {
+        for bad in [
+            "",
+            "20181009T014736",
+            "20181009 014736Z",
+            "2018100xT014736Z",
+            "20180230T000000Z",
+            "20181009T246000Z",
+            "+0181009T014736Z",
+            "20181009T014736Zx",
+        ] {
+            assert_eq!(Timestamp::parse_compact(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_offsets_and_rejects_garbage() {
+        let t = Timestamp::parse("2020-01-01T02:00:00+02:00").unwrap();
+        assert_eq!(t.to_string(), "2020-01-01T00:00:00Z");
+        assert!(Timestamp::parse("yesterday").is_err());
+        assert!(Timestamp::parse("").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_jiff(second in MIN_SECOND..=MAX_SECOND) {
+            let ours = Timestamp::from_second(second).unwrap();
+            let theirs = jiff::Timestamp::from_second(second).unwrap();
+            prop_assert_eq!(ours.to_string(), theirs.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+            prop_assert_eq!(Timestamp::parse_compact(&ours.compact()), Some(ours));
+        }
+    }
+}
