@@ -1,1 +1,71 @@
-fn main(){}
+//! `cargo bench`: the simulator on the reference policy, 86,400 hourly runs over ten
+//! years (`-s 1h -k 1d:1d -k 1w:1w -k 1m:1m -k 0d:24m --simulate 1h:120m`). Prints the median of
+//! repeated timings, and the same for a run ten times shorter, whose ratio shows the cost per
+//! run does not grow with the runs already done.
+
+use std::time::{Duration, Instant};
+
+use do_snapshot::core::naming::PrefixTemplate;
+use do_snapshot::core::plan::Settings;
+use do_snapshot::core::policy::{Policy, Rule};
+use do_snapshot::core::span::Span;
+use do_snapshot::simulate::{Schedule, simulate};
+use do_snapshot::time::Timestamp;
+
+fn settings() -> Settings {
+    let rules = ["1d:1d", "1w:1w", "1m:1m", "0d:24m"];
+    Settings {
+        tag: "autosnapshot".to_string(),
+        prefix: PrefixTemplate::parse("$droplet-autosnapshot-").expect("valid prefix"),
+        snapshot_every: Span::parse("1h").expect("valid span"),
+        policy: Policy::new(
+            rules
+                .iter()
+                .map(|r| Rule::parse(r).expect("valid rule"))
+                .collect(),
+        ),
+        regions: Vec::new(),
+    }
+}
+
+/// Median wall time of `samples` simulations of `duration`, and the runs each made.
+fn median(settings: &Settings, duration: &str, samples: usize) -> (Duration, u64) {
+    let schedule = Schedule {
+        start: Timestamp::parse("2020-01-01T00:00:00Z").expect("valid time"),
+        every: Span::parse("1h").expect("valid span"),
+        duration: Span::parse(duration).expect("valid span"),
+    };
+    let mut times = Vec::with_capacity(samples);
+    let mut runs = 0;
+    for _ in 0..samples {
+        let started = Instant::now();
+        let outcome = simulate(settings, schedule, None).expect("the simulator cannot fail");
+        times.push(started.elapsed());
+        runs = outcome.runs;
+        std::hint::black_box(outcome);
+    }
+    times.sort();
+    (times[samples / 2], runs)
+}
+
+fn main() {
+    let settings = settings();
+    let samples = 21;
+    let (long, long_runs) = median(&settings, "120m", samples);
+    let (short, short_runs) = median(&settings, "12m", samples);
+    let per_run = |d: Duration, runs: u64| d.as_nanos() as f64 / runs as f64;
+    println!(
+        "simulate 1h:120m ({long_runs} runs): median {:.1} ms over {samples} samples ({:.0} ns per run)",
+        long.as_secs_f64() * 1e3,
+        per_run(long, long_runs)
+    );
+    println!(
+        "simulate 1h:12m ({short_runs} runs): median {:.1} ms ({:.0} ns per run)",
+        short.as_secs_f64() * 1e3,
+        per_run(short, short_runs)
+    );
+    println!(
+        "cost per run, 120m / 12m: {:.2} (1.0 means no growth with runs done)",
+        per_run(long, long_runs) / per_run(short, short_runs)
+    );
+}

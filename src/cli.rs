@@ -41,7 +41,12 @@ pub struct Cli {
     pub tag: String,
 
     /// Prefix for snapshot names; $droplet and $tag are replaced by the droplet's name and the tag
-    #[arg(short, long, value_name = "PREFIX", default_value = "$droplet-autosnapshot-")]
+    #[arg(
+        short,
+        long,
+        value_name = "PREFIX",
+        default_value = "$droplet-autosnapshot-"
+    )]
     pub prefix: String,
 
     /// Copy snapshots to this additional region too (repeat for more regions)
@@ -90,8 +95,12 @@ pub struct Cli {
     pub json: bool,
 
     /// API endpoint; plain http:// is accepted only for loopback addresses
-    #[arg(long, value_name = "URL", env = "DO_API_URL",
-          default_value = "https://api.digitalocean.com")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DO_API_URL",
+        default_value = "https://api.digitalocean.com"
+    )]
     pub api_url: String,
 
     /// Delete at most N snapshots in this run; the rest are reported and the exit code is 3
@@ -122,8 +131,7 @@ fn parse_rule(text: &str) -> Result<Rule, String> {
 }
 
 fn parse_schedule(text: &str) -> Result<(Span, Span), String> {
-    let (every, duration) =
-        parse_pair(text, "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
+    let (every, duration) = parse_pair(text, "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
     for (name, span) in [("INTERVAL", every), ("DURATION", duration)] {
         if span.seconds() == 0 {
             return Err(format!(
@@ -151,8 +159,21 @@ mod tests {
     #[test]
     fn parses_the_seed_example_line() {
         let cli = Cli::try_parse_from([
-            "do-snapshot", "--token", "/dev/null", "-s", "1d", "-r", "lon1", "-k", "3d:1d", "-k",
-            "1w:1w", "-k", "1m:2m", "-k", "0d:6m",
+            "do-snapshot",
+            "--token",
+            "/dev/null",
+            "-s",
+            "1d",
+            "-r",
+            "lon1",
+            "-k",
+            "3d:1d",
+            "-k",
+            "1w:1w",
+            "-k",
+            "1m:2m",
+            "-k",
+            "0d:6m",
         ])
         .unwrap();
         assert_eq!(cli.keep.len(), 4);
@@ -163,8 +184,16 @@ mod tests {
 
     #[test]
     fn simulate_needs_positive_halves() {
-        assert!(parse_schedule("0h:1w").unwrap_err().contains("INTERVAL `0h`"));
-        assert!(parse_schedule("1h:0d").unwrap_err().contains("DURATION `0d`"));
+        assert!(
+            parse_schedule("0h:1w")
+                .unwrap_err()
+                .contains("INTERVAL `0h`")
+        );
+        assert!(
+            parse_schedule("1h:0d")
+                .unwrap_err()
+                .contains("DURATION `0d`")
+        );
         assert!(parse_schedule("4h:3m").is_ok());
     }
 }

@@ -170,7 +170,11 @@ fn check_api_url(url: &str) -> Result<String, ConfigError> {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority.split(':').next().unwrap_or(""),
     };
-    let port_ok = match authority.rsplit_once(']').map_or(authority, |(_, p)| p).split_once(':') {
+    let port_ok = match authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, p)| p)
+        .split_once(':')
+    {
         Some((_, port)) => port.parse::<u16>().is_ok(),
         None => true,
     };
@@ -180,7 +184,9 @@ fn check_api_url(url: &str) -> Result<String, ConfigError> {
     }
     let loopback = host == "localhost"
         || host == "::1"
-        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match scheme {
         "https" => {}
         "http" if loopback => {}

@@ -77,7 +77,10 @@ mod tests {
         let first = acquire(&path).unwrap();
         let err = acquire(&path).unwrap_err();
         assert!(matches!(err, LockError::Held { .. }));
-        assert!(err.to_string().contains(&format!("pid {}", std::process::id())));
+        assert!(
+            err.to_string()
+                .contains(&format!("pid {}", std::process::id()))
+        );
         drop(first);
         assert!(acquire(&path).is_ok());
     }

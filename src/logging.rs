@@ -96,12 +96,7 @@ impl io::Write for SyslogLine {
 
 impl Drop for SyslogLine {
     fn drop(&mut self) {
-        let text: Vec<u8> = self
-            .text
-            .iter()
-            .copied()
-            .filter(|b| *b != 0)
-            .collect();
+        let text: Vec<u8> = self.text.iter().copied().filter(|b| *b != 0).collect();
         let line = String::from_utf8_lossy(&text);
         if let Ok(c) = CString::new(line.trim_end()) {
             // SAFETY: both pointers are valid NUL-terminated strings; "%s" stops syslog from

@@ -12,7 +12,12 @@ use crate::simulate::Outcome;
 
 /// The seed's table of surviving snapshots, then a blank line and a summary.
 pub fn simulation_table(outcome: &Outcome) -> String {
-    let mut out = format!("{:<23} Name\n{} {}\n", "Time", "-".repeat(23), "-".repeat(50));
+    let mut out = format!(
+        "{:<23} Name\n{} {}\n",
+        "Time",
+        "-".repeat(23),
+        "-".repeat(50)
+    );
     for s in &outcome.snapshots {
         let _ = writeln!(out, "{:<23} {}", s.created_at.to_string(), Clean(&s.name));
     }
@@ -68,8 +73,16 @@ pub fn run_table(report: &RunReport) -> String {
         "Droplet",
         "Id",
         "Snapshots",
-        if report.dry_run { "To delete" } else { "Deleted" },
-        if report.dry_run { "To transfer" } else { "Transfers" },
+        if report.dry_run {
+            "To delete"
+        } else {
+            "Deleted"
+        },
+        if report.dry_run {
+            "To transfer"
+        } else {
+            "Transfers"
+        },
         "Snapshot",
     ];
     let widths: Vec<usize> = (0..6)
@@ -106,12 +119,20 @@ pub fn run_table(report: &RunReport) -> String {
             let _ = writeln!(out, "error: {}: {}", Clean(&d.name), Clean(e));
         }
         if let Some(why) = &d.deletes_withheld {
-            let _ = writeln!(out, "withheld: {}: nothing deleted because {}", Clean(&d.name), Clean(why));
+            let _ = writeln!(
+                out,
+                "withheld: {}: nothing deleted because {}",
+                Clean(&d.name),
+                Clean(why)
+            );
         }
     }
     let held = report.held_back();
     if held > 0 {
-        let _ = writeln!(out, "--max-delete held back {held} deletion(s); they remain for the next run");
+        let _ = writeln!(
+            out,
+            "--max-delete held back {held} deletion(s); they remain for the next run"
+        );
     }
     if report.dry_run {
         out.push_str("Dry run: nothing was changed.\n");

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::cloud::{Cloud, CloudError, Deleted, HoldBack, Started};
 use crate::core::model::Snapshot;
 use crate::core::plan::{Plan, Settings, SnapshotPlan, plan_droplet};
+use crate::core::policy::Rule;
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
@@ -61,7 +62,8 @@ pub struct DeletedSnapshot {
     pub name: String,
     pub created_at: Timestamp,
     /// The `-k` rule that deleted it.
-    pub rule: String,
+    #[serde(serialize_with = "serialize_display")]
+    pub rule: Rule,
     /// It was already gone when the delete was sent.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub already_gone: bool,
@@ -158,20 +160,18 @@ fn plan_all(
                 ids.insert(id);
                 Unsure::Droplets(ids, w)
             }
-            (Unsure::Nothing, HoldBack::Droplet(id)) => {
-                Unsure::Droplets(BTreeSet::from([id]), why)
-            }
+            (Unsure::Nothing, HoldBack::Droplet(id)) => Unsure::Droplets(BTreeSet::from([id]), why),
         };
     }
-    let mut by_droplet: Vec<&Snapshot> = inventory.snapshots.iter().collect();
-    by_droplet.sort_by_key(|s| (s.droplet_id, s.created_at, s.id));
-    let mut verdicts = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut by_droplet: Vec<&Snapshot> = Vec::with_capacity(inventory.snapshots.len());
+    by_droplet.extend(inventory.snapshots.iter());
+    let key = |s: &&Snapshot| (s.droplet_id, s.created_at, s.id);
+    if !by_droplet.is_sorted_by_key(key) {
+        by_droplet.sort_unstable_by_key(key);
+    }
+    let mut verdicts = Vec::with_capacity(by_droplet.len());
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
-        if !seen.insert(droplet.id) {
-            continue;
-        }
         let lo = by_droplet.partition_point(|s| s.droplet_id < droplet.id);
         let hi = by_droplet.partition_point(|s| s.droplet_id <= droplet.id);
         let plan = plan_droplet(droplet, &by_droplet[lo..hi], settings, now, &mut verdicts);
@@ -196,12 +196,13 @@ fn execute(
     withheld: Option<String>,
     budget: &mut usize,
 ) -> Result<DropletReport, CloudError> {
-    let name = Clean(&plan.droplet_name).to_string();
+    let droplet_name = plan.droplet_name;
+    let name = Clean(&droplet_name);
     let mut report = DropletReport {
         id: plan.droplet_id,
-        name: plan.droplet_name,
+        name: String::new(),
         owned: plan.owned,
-        deleted: Vec::new(),
+        deleted: Vec::with_capacity(plan.deletes.len()),
         held_back: 0,
         deletes_withheld: None,
         transfers: Vec::new(),
@@ -231,7 +232,11 @@ fn execute(
                     *budget -= 1;
                     tracing::info!(
                         "droplet {name}: {} snapshot {} ({}) under -k {}",
-                        if options.dry_run { "would delete" } else { "deleted" },
+                        if options.dry_run {
+                            "would delete"
+                        } else {
+                            "deleted"
+                        },
                         Clean(&doomed.name),
                         doomed.id,
                         doomed.rule
@@ -240,7 +245,7 @@ fn execute(
                         id: doomed.id,
                         name: doomed.name,
                         created_at: doomed.created_at,
-                        rule: doomed.rule.to_string(),
+                        rule: doomed.rule,
                         already_gone: outcome == Deleted::AlreadyGone,
                     });
                 }
@@ -249,11 +254,19 @@ fn execute(
             }
         }
     }
-    transfer(cloud, &name, plan.transfers, options, &mut report)?;
-    report.snapshot = snapshot(cloud, &name, plan.droplet_id, plan.snapshot, options, &mut report)?;
+    transfer(cloud, &droplet_name, plan.transfers, options, &mut report)?;
+    report.snapshot = snapshot(
+        cloud,
+        &droplet_name,
+        plan.droplet_id,
+        plan.snapshot,
+        options,
+        &mut report,
+    )?;
     for e in &report.errors {
         tracing::error!("droplet {name}: {e}");
     }
+    report.name = droplet_name;
     Ok(report)
 }
 
@@ -265,6 +278,7 @@ fn transfer(
     options: Options,
     report: &mut DropletReport,
 ) -> Result<(), CloudError> {
+    let name = Clean(name);
     let mut busy: Option<(u64, Vec<String>)> = None;
     for t in transfers {
         if busy.as_ref().is_none_or(|(id, _)| *id != t.snapshot_id) {
@@ -291,7 +305,11 @@ fn transfer(
             Ok(()) => {
                 tracing::info!(
                     "droplet {name}: {} snapshot {} to {}",
-                    if options.dry_run { "would transfer" } else { "transferring" },
+                    if options.dry_run {
+                        "would transfer"
+                    } else {
+                        "transferring"
+                    },
                     t.snapshot_id,
                     Clean(&t.region)
                 );
@@ -316,6 +334,7 @@ fn snapshot(
     options: Options,
     report: &mut DropletReport,
 ) -> Result<SnapshotOutcome, CloudError> {
+    let name = Clean(name);
     let busy = |reason: &str| {
         tracing::info!("droplet {name}: snapshot due but skipped: {reason}");
         Ok(SnapshotOutcome::Skipped {
@@ -337,7 +356,10 @@ fn snapshot(
         }
     }
     if options.dry_run {
-        tracing::info!("droplet {name}: would take snapshot {}", Clean(&snapshot_name));
+        tracing::info!(
+            "droplet {name}: would take snapshot {}",
+            Clean(&snapshot_name)
+        );
         return Ok(SnapshotOutcome::WouldTake {
             name: snapshot_name,
         });
@@ -356,4 +378,11 @@ fn snapshot(
             Ok(SnapshotOutcome::Failed)
         }
     }
+}
+
+fn serialize_display<S: serde::Serializer>(
+    value: &impl std::fmt::Display,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Displays a string with control, bidirectional-override and zero-width characters escaped
 /// as `\u{..}` (tabs and newlines included), leaving everything else as it is.
+#[derive(Clone, Copy)]
 pub struct Clean<'a>(pub &'a str);
 
 fn is_unsafe(c: char) -> bool {

@@ -58,34 +58,56 @@ impl Timestamp {
 
     /// The compact form used in snapshot names: `20181009T014736Z`.
     pub fn compact(self) -> String {
+        let mut out = String::with_capacity(16);
+        self.push_compact(&mut out);
+        out
+    }
+
+    /// Appends the compact form to `out` without the formatting machinery (it names every
+    /// snapshot a simulation takes).
+    pub fn push_compact(self, out: &mut String) {
         let c = Civil::from(self);
-        format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )
+        let mut buf = *b"00000000T000000Z";
+        let pairs = [
+            (0, c.year / 100),
+            (2, c.year % 100),
+            (4, c.month),
+            (6, c.day),
+            (9, c.hour),
+            (11, c.minute),
+            (13, c.second),
+        ];
+        for (at, value) in pairs {
+            // Every field is 0..=99 here (years are 1..=9999), so each fits two digits.
+            let value = u8::try_from(value).unwrap_or(0);
+            buf[at] = b'0' + value / 10;
+            buf[at + 1] = b'0' + value % 10;
+        }
+        out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
     }
 
     /// Reads the compact form back; `None` unless `text` is exactly `YYYYMMDDTHHMMSSZ` with a
     /// valid date and time.
     pub fn parse_compact(text: &str) -> Option<Timestamp> {
-        let b = text.as_bytes();
-        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-            return None;
-        }
-        let num = |range: std::ops::Range<usize>| -> Option<i64> {
-            b[range].iter().try_fold(0i64, |acc, &d| {
-                d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0'))
-            })
+        Civil::from_compact(text).and_then(|c| c.to_timestamp())
+    }
+
+    /// True when `text` has the shape of the compact form: `YYYYMMDDTHHMMSSZ`, all digits
+    /// where digits belong. Only the shape, not the calendar, for speed: this runs for every
+    /// snapshot of every simulated run.
+    pub fn is_compact(text: &str) -> bool {
+        let Ok(b) = <&[u8; 16]>::try_from(text.as_bytes()) else {
+            return false;
         };
-        let c = Civil {
-            year: num(0..4)?,
-            month: num(4..6)?,
-            day: num(6..8)?,
-            hour: num(9..11)?,
-            minute: num(11..13)?,
-            second: num(13..15)?,
+        let (date, time) = b.split_at(8);
+        let digits = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).map(u64::from_le_bytes);
+        let (Ok(date), Ok(time)) = (digits(date), digits(time)) else {
+            return false;
         };
-        c.is_valid().then(|| c.to_timestamp()).flatten()
+        b[8] == b'T'
+            && b[15] == b'Z'
+            && are_digits(date)
+            && are_digits((time & 0x00FF_FFFF_FFFF_FF00) | 0x3000_0000_0000_0030)
     }
 }
 
@@ -115,6 +137,28 @@ struct Civil {
     hour: i64,
     minute: i64,
     second: i64,
+}
+
+/// True when all eight bytes are ASCII digits: each byte's high nibble is 3, and adding 6
+/// does not carry into it.
+fn are_digits(x: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    x & HIGH == THREES && x.wrapping_add(0x0606_0606_0606_0606) & HIGH == THREES
+}
+
+/// The value of eight ASCII digits loaded little-endian (first digit in the lowest byte), or
+/// `None` if any byte is not a digit.
+fn eight_digits(x: u64) -> Option<u32> {
+    if !are_digits(x) {
+        return None;
+    }
+    let digits = x.wrapping_sub(0x3030_3030_3030_3030);
+    // Combine pairs, then pairs of pairs: byte i holds digit i (little-endian load).
+    let pairs = (digits * 10 + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs * 100 + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    let value = (quads * 10_000 + (quads >> 32)) & 0xFFFF_FFFF;
+    u32::try_from(value).ok()
 }
 
 /// Days from 0000-03-01 to 1970-01-01: counting years from March puts the leap day last.
@@ -154,10 +198,34 @@ impl From<Timestamp> for Civil {
 }
 
 impl Civil {
+    /// Reads `YYYYMMDDTHHMMSSZ`, checking the date and time are real. Reads the date's eight
+    /// digits, and the time's six, each as one integer: this runs for every snapshot of every
+    /// simulated run.
+    fn from_compact(text: &str) -> Option<Civil> {
+        let b: &[u8; 16] = text.as_bytes().try_into().ok()?;
+        if b[8] != b'T' || b[15] != b'Z' {
+            return None;
+        }
+        let (date, time) = b.split_at(8);
+        let date = eight_digits(u64::from_le_bytes(date.try_into().ok()?))?;
+        // "THHMMSSZ" with T and Z turned into zeros reads as HHMMSS0 (the leading 0 is harmless).
+        let time = u64::from_le_bytes(time.try_into().ok()?);
+        let time = eight_digits((time & 0x00FF_FFFF_FFFF_FF00) | 0x3000_0000_0000_0030)? / 10;
+        let c = Civil {
+            year: i64::from(date / 10_000),
+            month: i64::from(date / 100 % 100),
+            day: i64::from(date % 100),
+            hour: i64::from(time / 10_000),
+            minute: i64::from(time / 100 % 100),
+            second: i64::from(time % 100),
+        };
+        c.is_valid().then_some(c)
+    }
+
     fn is_valid(&self) -> bool {
-        let leap = self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
+        let leap = || self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
         let month_days = match self.month {
-            2 if leap => 29,
+            2 if leap() => 29,
             2 => 28,
             4 | 6 | 9 | 11 => 30,
             _ => 31,

@@ -66,7 +66,10 @@ pub fn resolve(
         Some(value) => {
             let path = expand_home(value, home);
             if path.is_file() || looks_like_path(value) {
-                (read_file(&path, &mut warnings)?, format!("--token file {}", path.display()))
+                (
+                    read_file(&path, &mut warnings)?,
+                    format!("--token file {}", path.display()),
+                )
             } else {
                 warnings.push(
                     "--token was given the token itself, which other users can see in `ps`; \
@@ -125,7 +128,10 @@ fn read_file(path: &Path, warnings: &mut Vec<String>) -> Result<String, TokenErr
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(unreadable)?.permissions().mode();
+        let mode = std::fs::metadata(path)
+            .map_err(unreadable)?
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
             warnings.push(format!(
                 "the token file {} can be read by other users (mode {:o}); run: chmod 600 {}",
@@ -192,13 +198,20 @@ mod tests {
         }
         let r = resolve(Some("~/tok"), None, Some(dir.path())).unwrap();
         assert_eq!(r.token, Token(GOOD.into()));
-        assert!(r.warnings.iter().any(|w| w.contains("chmod 600")), "{:?}", r.warnings);
+        assert!(
+            r.warnings.iter().any(|w| w.contains("chmod 600")),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
     fn env_and_missing() {
         assert!(resolve(None, Some(GOOD), None).unwrap().warnings.is_empty());
-        assert!(matches!(resolve(None, None, None), Err(TokenError::Missing)));
+        assert!(matches!(
+            resolve(None, None, None),
+            Err(TokenError::Missing)
+        ));
         let msg = TokenError::Missing.to_string();
         assert!(msg.contains("--token") && msg.contains("DO_TOKEN"));
     }
@@ -207,7 +220,11 @@ mod tests {
     fn formats_are_recognised() {
         let legacy = "a".repeat(64);
         assert!(format_warning(&legacy, "x").unwrap().contains("legacy"));
-        assert!(format_warning("hunter2", "x").unwrap().contains("does not look like"));
+        assert!(
+            format_warning("hunter2", "x")
+                .unwrap()
+                .contains("does not look like")
+        );
         assert!(format_warning(GOOD, "x").is_none());
         assert_eq!(format!("{:?}", Token(GOOD.into())), "Token(<redacted>)");
     }

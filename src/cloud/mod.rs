@@ -18,7 +18,7 @@ use crate::time::Timestamp;
 pub struct Inventory<'a> {
     /// The account's clock (for the API, its `Date` header): ages are measured against it.
     pub now: Timestamp,
-    /// Droplets carrying the tag.
+    /// Droplets carrying the tag, each once.
     pub droplets: Cow<'a, [Droplet]>,
     /// The account's droplet snapshots, any droplet, any order.
     pub snapshots: Cow<'a, [Snapshot]>,

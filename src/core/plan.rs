@@ -72,11 +72,12 @@ pub fn plan_droplet(
     verdicts: &mut Vec<Verdict>,
 ) -> Plan {
     let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
-    let owned: Vec<&Snapshot> = snapshots
-        .iter()
-        .copied()
-        .filter(|s| prefix.owns(&s.name))
-        .collect();
+    let mut owned: Vec<&Snapshot> = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
+        if prefix.owns(&s.name) {
+            owned.push(s);
+        }
+    }
     judge(
         owned.iter().map(|s| s.created_at),
         &settings.policy,
@@ -173,7 +174,13 @@ mod tests {
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
         let refs: Vec<&Snapshot> = snaps.iter().collect();
-        plan_droplet(d, &refs, s, Timestamp::from_second(now).unwrap(), &mut Vec::new())
+        plan_droplet(
+            d,
+            &refs,
+            s,
+            Timestamp::from_second(now).unwrap(),
+            &mut Vec::new(),
+        )
     }
 
     #[test]
@@ -211,7 +218,12 @@ mod tests {
         let snaps = [
             snap(1, 0, Some("web-manual-before-upgrade"), &[]),
             snap(2, D, None, &[]),
-            snap(3, 2 * D, Some("web-autosnapshot-20200101T000000Z-keep"), &[]),
+            snap(
+                3,
+                2 * D,
+                Some("web-autosnapshot-20200101T000000Z-keep"),
+                &[],
+            ),
             snap(4, 3 * D, None, &[]),
         ];
         let p = plan(&s, &droplet(false), &snaps, 10 * D);

@@ -108,7 +108,10 @@ mod tests {
         let p = policy(&["2w:1w", "1w:1m"]);
         let w = p.warnings(Span::parse("1d").unwrap());
         assert_eq!(w.len(), 1, "{w:?}");
-        assert!(w[0].contains("-k 1w:1m asks for one snapshot per 1w"), "{w:?}");
+        assert!(
+            w[0].contains("-k 1w:1m asks for one snapshot per 1w"),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -111,7 +111,11 @@ mod tests {
         let v = run(&["0d:1w"], &[0, 5 * D, 6 * D], 7 * D);
         assert_eq!(
             v,
-            [Verdict::Delete { rule: 0 }, Verdict::KeepYoung, Verdict::KeepYoung]
+            [
+                Verdict::Delete { rule: 0 },
+                Verdict::KeepYoung,
+                Verdict::KeepYoung
+            ]
         );
     }
 

@@ -198,8 +198,24 @@ mod tests {
     #[test]
     fn rejects_everything_else() {
         for bad in [
-            "", "d", "3", "-3d", "+3d", "3 d", " 3d", "3d ", "3D", "3x", "3days", "1.5d", "3mins",
-            "3dd", "3m3", "99999999999999999999d", "10001y", "١d",
+            "",
+            "d",
+            "3",
+            "-3d",
+            "+3d",
+            "3 d",
+            " 3d",
+            "3d ",
+            "3D",
+            "3x",
+            "3days",
+            "1.5d",
+            "3mins",
+            "3dd",
+            "3m3",
+            "99999999999999999999d",
+            "10001y",
+            "١d",
         ] {
             assert!(Span::parse(bad).is_err(), "{bad:?} should be rejected");
         }
@@ -209,9 +225,22 @@ mod tests {
     fn error_messages_name_the_value_and_the_units() {
         let msg = Span::parse("3x").unwrap_err().to_string();
         assert!(msg.contains("`3x`") && msg.contains("unit `x`"), "{msg}");
-        assert!(msg.contains("min (minutes)") && msg.contains("y (years"), "{msg}");
-        assert!(Span::parse("3").unwrap_err().to_string().contains("no unit"));
-        assert!(Span::parse_positive("0h").unwrap_err().to_string().contains("longer than zero"));
+        assert!(
+            msg.contains("min (minutes)") && msg.contains("y (years"),
+            "{msg}"
+        );
+        assert!(
+            Span::parse("3")
+                .unwrap_err()
+                .to_string()
+                .contains("no unit")
+        );
+        assert!(
+            Span::parse_positive("0h")
+                .unwrap_err()
+                .to_string()
+                .contains("longer than zero")
+        );
     }
 
     #[test]
@@ -221,7 +250,9 @@ mod tests {
         }
         let (a, b) = parse_pair("1d:1w", "INTERVAL", "AGE").unwrap();
         assert_eq!((a.seconds(), b.seconds()), (86_400, 604_800));
-        let msg = parse_pair("1d:1q", "INTERVAL", "AGE").unwrap_err().to_string();
+        let msg = parse_pair("1d:1q", "INTERVAL", "AGE")
+            .unwrap_err()
+            .to_string();
         assert!(msg.starts_with("AGE `1q` has an unknown unit"), "{msg}");
     }
 

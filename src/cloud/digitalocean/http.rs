@@ -187,7 +187,11 @@ impl Http {
 
     /// One try. On failure, the error text and whether the request surely never reached the
     /// server.
-    fn send(&mut self, method: &Method, path: &str) -> Result<(u16, Vec<u8>, Headers), (String, bool)> {
+    fn send(
+        &mut self,
+        method: &Method,
+        path: &str,
+    ) -> Result<(u16, Vec<u8>, Headers), (String, bool)> {
         let url = format!("{}{path}", self.base);
         let bearer = self.api.token.bearer();
         let result = match method {
@@ -232,7 +236,12 @@ impl Http {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(|e| (format!("reading the response: {}", describe(&e, self.api.timeout)), false))?;
+            .map_err(|e| {
+                (
+                    format!("reading the response: {}", describe(&e, self.api.timeout)),
+                    false,
+                )
+            })?;
         Ok((status, body, headers))
     }
 
@@ -278,10 +287,9 @@ fn give_up(error: CloudError, attempts: u32) -> CloudError {
 /// keeps messages short).
 fn describe(e: &ureq::Error, timeout: Duration) -> String {
     match e {
-        ureq::Error::Timeout(_) => format!(
-            "no answer within {} s (see --timeout)",
-            timeout.as_secs()
-        ),
+        ureq::Error::Timeout(_) => {
+            format!("no answer within {} s (see --timeout)", timeout.as_secs())
+        }
         ureq::Error::ConnectionFailed => "could not connect to the API".to_string(),
         ureq::Error::HostNotFound => "the API's host name could not be resolved".to_string(),
         ureq::Error::BodyExceedsLimit(n) => format!("the response was larger than {n} bytes"),

@@ -81,10 +81,7 @@ impl DigitalOcean {
             match total {
                 Some(t) if t == items.len() as u64 => return Ok(items),
                 Some(t) => {
-                    last_mismatch = format!(
-                        "meta.total says {t} but {} were listed",
-                        items.len()
-                    );
+                    last_mismatch = format!("meta.total says {t} but {} were listed", items.len());
                     tracing::warn!("{request}: {last_mismatch}; reading it again");
                 }
                 None => return Err(incomplete("meta.total is missing".to_string())),
@@ -103,7 +100,9 @@ impl DigitalOcean {
             match wire::page(&reply.body, key) {
                 Ok(page) => return Ok(page),
                 Err(detail) if attempt < 3 => {
-                    tracing::warn!("{request}: the response could not be read ({detail}); asking again");
+                    tracing::warn!(
+                        "{request}: the response could not be read ({detail}); asking again"
+                    );
                 }
                 Err(detail) => return Err(CloudError::Malformed { request, detail }),
             }
@@ -126,7 +125,11 @@ impl DigitalOcean {
 
     /// True when the droplet shows a snapshot action in progress, or one started at or after
     /// `since` (allowing a minute for clocks).
-    fn snapshot_started(&mut self, droplet_id: u64, since: Option<Timestamp>) -> Result<bool, CloudError> {
+    fn snapshot_started(
+        &mut self,
+        droplet_id: u64,
+        since: Option<Timestamp>,
+    ) -> Result<bool, CloudError> {
         let actions = self.actions(&format!("/v2/droplets/{droplet_id}/actions"))?;
         Ok(actions.iter().any(|a| {
             a.kind == "snapshot"
@@ -276,11 +279,14 @@ impl Cloud for DigitalOcean {
             let error = match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
                 Ok(reply) if reply.status == 422 => {
                     let (_, message, _) = wire::error(&reply.body);
-                    tracing::info!("droplet {droplet_id}: the API declined the snapshot: {message}");
+                    tracing::info!(
+                        "droplet {droplet_id}: the API declined the snapshot: {message}"
+                    );
                     return Ok(Started::DropletBusy);
                 }
                 Ok(reply) => {
-                    return expect(reply, &format!("POST {path}"), &[201, 200]).map(|_| Started::Now);
+                    return expect(reply, &format!("POST {path}"), &[201, 200])
+                        .map(|_| Started::Now);
                 }
                 Err(Failed {
                     error,
@@ -293,7 +299,9 @@ impl Cloud for DigitalOcean {
             tracing::warn!("{error}; checking whether the snapshot started anyway");
             match self.snapshot_started(droplet_id, sent_at) {
                 Ok(true) => {
-                    tracing::warn!("droplet {droplet_id}: the snapshot did start; not asking again");
+                    tracing::warn!(
+                        "droplet {droplet_id}: the snapshot did start; not asking again"
+                    );
                     return Ok(Started::Now);
                 }
                 Ok(false) if attempt < TRIES => {

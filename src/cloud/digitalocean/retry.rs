@@ -51,9 +51,7 @@ pub fn delay(attempt: u32, failure: Failure, waited: Duration, random: u64) -> O
         _ => None,
     };
     let wait = asked.unwrap_or_else(|| {
-        let full = BASE
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(CAP);
+        let full = BASE.saturating_mul(1 << (attempt - 1).min(16)).min(CAP);
         // Jitter: somewhere between half and all of the full wait.
         let half = full / 2;
         let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -117,13 +115,19 @@ mod tests {
             retry_after: Some(29),
             until_reset: Some(100),
         };
-        assert_eq!(delay(1, f, Duration::ZERO, 0), Some(Duration::from_secs(29)));
+        assert_eq!(
+            delay(1, f, Duration::ZERO, 0),
+            Some(Duration::from_secs(29))
+        );
         let f = Failure::Status {
             status: 429,
             retry_after: None,
             until_reset: Some(12),
         };
-        assert_eq!(delay(1, f, Duration::ZERO, 0), Some(Duration::from_secs(12)));
+        assert_eq!(
+            delay(1, f, Duration::ZERO, 0),
+            Some(Duration::from_secs(12))
+        );
     }
 
     #[test]

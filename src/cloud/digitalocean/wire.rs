@@ -31,7 +31,8 @@ pub fn page(body: &[u8], key: &str) -> Result<Page, String> {
     let next = match doc.pointer("/links/pages/next") {
         None | Some(Value::Null) => None,
         Some(Value::String(url)) => Some(
-            page_number(url).ok_or_else(|| format!("links.pages.next `{}` names no page", Clean(url)))?,
+            page_number(url)
+                .ok_or_else(|| format!("links.pages.next `{}` names no page", Clean(url)))?,
         ),
         Some(_) => return Err("links.pages.next is not a URL".to_string()),
     };
@@ -87,9 +88,10 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
 pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {
     let droplet_id = id(v.get("resource_id"));
     let fail = |e: String| {
-        let which = v
-            .get("id")
-            .map_or_else(|| "with no id".to_string(), |i| Clean(&i.to_string()).to_string());
+        let which = v.get("id").map_or_else(
+            || "with no id".to_string(),
+            |i| Clean(&i.to_string()).to_string(),
+        );
         (droplet_id, format!("snapshot {which}: {e}"))
     };
     let sid = id(v.get("id")).ok_or_else(|| fail("`id` is missing or not a number".into()))?;
@@ -146,9 +148,17 @@ pub fn action(v: &Value) -> Option<Action> {
 /// the start of the raw text.
 pub fn error(body: &[u8]) -> (String, String, Option<String>) {
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        let field = |f: &str| v.get(f).and_then(Value::as_str).map(|s| Clean(s).to_string());
+        let field = |f: &str| {
+            v.get(f)
+                .and_then(Value::as_str)
+                .map(|s| Clean(s).to_string())
+        };
         if let Some(message) = field("message") {
-            return (field("id").unwrap_or_default(), message, field("request_id"));
+            return (
+                field("id").unwrap_or_default(),
+                message,
+                field("request_id"),
+            );
         }
     }
     let text = String::from_utf8_lossy(body);
@@ -190,7 +200,10 @@ mod tests {
         let body = json!({"droplets": [], "links": {"pages": {
             "next": "https://api.digitalocean.com/v2/droplets?tag_name=x&page=3&per_page=200",
             "last": "https://api.digitalocean.com/v2/droplets?page=9"}}, "meta": {"total": 5}});
-        assert_eq!(page(body.to_string().as_bytes(), "droplets").unwrap().next, Some(3));
+        assert_eq!(
+            page(body.to_string().as_bytes(), "droplets").unwrap().next,
+            Some(3)
+        );
     }
 
     #[test]
@@ -215,9 +228,11 @@ mod tests {
 
     #[test]
     fn error_bodies_json_or_not() {
-        let (id, msg, rid) =
-            error(br#"{"id":"not_found","message":"gone","request_id":"r-1"}"#);
-        assert_eq!((id.as_str(), msg.as_str(), rid.as_deref()), ("not_found", "gone", Some("r-1")));
+        let (id, msg, rid) = error(br#"{"id":"not_found","message":"gone","request_id":"r-1"}"#);
+        assert_eq!(
+            (id.as_str(), msg.as_str(), rid.as_deref()),
+            ("not_found", "gone", Some("r-1"))
+        );
         let (_, msg, _) = error(b"<html>\n<body>502 Bad Gateway</body></html>");
         assert_eq!(msg, "<html> <body>502 Bad Gateway</body></html>");
     }
