@@ -54,13 +54,14 @@ pub struct Cli {
     pub regions: Vec<String>,
 
     /// Take a snapshot if the newest one is at least AGE old (e.g. 1d)
-    #[arg(short, long = "snapshot", value_name = "AGE", value_parser = parse_span)]
+    #[arg(short, long = "snapshot", value_name = "AGE", value_parser = parse_span,
+          allow_hyphen_values = true)]
     pub snapshot: Span,
 
     /// Keep one snapshot per INTERVAL among those older than AGE, deleting the others (repeat to
     /// build a policy; INTERVAL 0 deletes every snapshot older than AGE but the newest)
     #[arg(short, long = "keep", value_name = "INTERVAL:AGE", value_parser = parse_rule,
-          action = ArgAction::Append)]
+          action = ArgAction::Append, allow_hyphen_values = true)]
     pub keep: Vec<Rule>,
 
     /// Don't take, delete or transfer anything: send only read requests and report what would
@@ -75,7 +76,8 @@ pub struct Cli {
 
     /// Preview the policy: run every INTERVAL for DURATION against a simulated droplet and print
     /// the snapshots left at the end. Needs no token and touches no account (implies --dryrun)
-    #[arg(long, value_name = "INTERVAL:DURATION", value_parser = parse_schedule)]
+    #[arg(long, value_name = "INTERVAL:DURATION", value_parser = parse_schedule,
+          allow_hyphen_values = true)]
     pub simulate: Option<(Span, Span)>,
 
     /// Start time of the simulation, RFC 3339 (default: now, to the second)

@@ -118,6 +118,7 @@ impl Config {
                 })
             }
             None => {
+                let base_url = check_api_url(&cli.api_url)?;
                 let resolved = token::resolve(cli.token.as_deref(), env.do_token, env.home)?;
                 warnings.extend(resolved.warnings);
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
@@ -127,7 +128,7 @@ impl Config {
                 });
                 Mode::Real(Box::new(Real {
                     api: Api {
-                        base_url: check_api_url(&cli.api_url)?,
+                        base_url,
                         token: resolved.token,
                         timeout: Duration::from_secs(cli.timeout),
                         virtual_sleep: cli.virtual_sleep,

@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn groups_restart_spacing_per_rule() {
         // Rule 1w:1m governs the two oldest; rule 1d:1d the rest; spacing restarts per group.
-        let v = run(&["1d:1d", "1w:1m"], &[0, H, 40 * D, 40 * D + H], 80 * D);
+        let v = run(&["1d:1d", "1w:1m"], &[0, H, 40 * D, 40 * D + H], 42 * D);
         assert_eq!(
             v,
             [

@@ -1,1 +1,6 @@
-fn main(){}
+//! The one integration-test binary: drives the real `do-snapshot` binary, against the local
+//! emulator of the DigitalOcean API where an account is needed.
+
+mod cli;
+mod harness;
+mod simulate;

@@ -1,0 +1,107 @@
+//! The command line through the real binary: every seed flag, clear errors, exit codes.
+
+use crate::harness::do_snapshot;
+
+#[test]
+fn help_lists_every_seed_flag_and_the_exit_codes() {
+    let run = do_snapshot(&["--help"]);
+    run.expect_code(0);
+    for flag in [
+        "-t, --tag", "-p, --prefix", "-r, --region", "-s, --snapshot", "-k, --keep", "--dryrun",
+        "--token", "--simulate", "--syslog", "-v, --verbose", "--version", "-h, --help",
+        "--start", "--json", "--api-url", "--max-delete", "--lock-file",
+    ] {
+        assert!(run.stdout.contains(flag), "{flag} missing from --help:\n{}", run.stdout);
+    }
+    for code in ["0  success", "1  failure", "2  usage", "3  partly done", "4  another run"] {
+        assert!(run.stdout.contains(code), "{code}");
+    }
+    assert!(!run.stdout.contains("virtual-sleep"), "testing aids stay hidden");
+}
+
+#[test]
+fn version_prints() {
+    let run = do_snapshot(&["--version"]);
+    run.expect_code(0);
+    assert!(run.stdout.starts_with("do-snapshot "));
+}
+
+#[test]
+fn dry_run_has_both_spellings() {
+    for flag in ["--dryrun", "--dry-run"] {
+        let run = do_snapshot(&["-s", "1d", flag, "--simulate", "1d:2d"]);
+        run.expect_code(0);
+    }
+}
+
+/// Each bad value exits 2, names the flag and the value, and lists what is accepted.
+#[test]
+fn bad_spans_are_usage_errors_naming_flag_value_and_units() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["-s", "3x"], "--snapshot", "3x"),
+        (&["-s", "-3d"], "--snapshot", "-3d"),
+        (&["-s", "3"], "--snapshot", "3"),
+        (&["-s", ""], "--snapshot", ""),
+        (&["-s", "1d", "-k", "3d:"], "--keep", "3d:"),
+        (&["-s", "1d", "-k", ":1w"], "--keep", ":1w"),
+        (&["-s", "1d", "-k", "1w:2w:3w"], "--keep", "1w:2w:3w"),
+        (&["-s", "1d", "-k", "1w:2q"], "--keep", "1w:2q"),
+        (&["-s", "1d", "-k", "99999999999999999999d:1d"], "--keep", "99999999999999999999d:1d"),
+        (&["-s", "1d", "--simulate", "0h:1w"], "--simulate", "0h:1w"),
+        (&["-s", "1d", "--simulate", "4h"], "--simulate", "4h"),
+        (&["-s", "1d", "--simulate", "4h:1w", "--start", "monday"], "--start", "monday"),
+    ];
+    for (args, flag, value) in cases {
+        let run = do_snapshot(args);
+        run.expect_code(2).expect_no_panic();
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(&format!("'{value}'")), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    let run = do_snapshot(&["-s", "3x"]);
+    assert!(run.stderr.contains("m (months of 30 days)"), "{}", run.stderr);
+}
+
+#[test]
+fn missing_snapshot_age_is_a_usage_error() {
+    let run = do_snapshot(&["--simulate", "1h:1d"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("--snapshot <AGE>"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_prefix_tag_region_and_url_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["-p", "$host-"], "--prefix"),
+        (&["-t", "a b"], "--tag"),
+        (&["-t", "../etc"], "--tag"),
+        (&["-r", "LON 1"], "--region"),
+    ];
+    for (args, flag) in cases {
+        let mut all = vec!["-s", "1d", "--simulate", "1h:1d"];
+        all.extend_from_slice(args);
+        let run = do_snapshot(&all);
+        run.expect_code(2).expect_no_panic();
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+    let run = do_snapshot(&["-s", "1d", "--token", "/dev/null", "--api-url", "http://example.com"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("--api-url"), "{}", run.stderr);
+}
+
+#[test]
+fn no_token_names_both_ways_to_give_one() {
+    let run = do_snapshot(&["-s", "1d"]);
+    run.expect_code(2).expect_no_panic();
+    assert!(run.stderr.contains("--token") && run.stderr.contains("DO_TOKEN"), "{}", run.stderr);
+}
+
+#[test]
+fn syslog_without_a_socket_says_so_and_still_logs() {
+    let run = do_snapshot(&["-s", "1d", "-k", "0d:6h", "--simulate", "1d:2d", "--syslog"]);
+    run.expect_code(0);
+    if !std::path::Path::new("/dev/log").exists() {
+        assert!(run.stderr.contains("no syslog socket"), "{}", run.stderr);
+        assert!(run.stderr.contains("AGE 6h is younger than -s 1d"), "{}", run.stderr);
+    }
+}
