@@ -7,16 +7,43 @@ fn help_lists_every_seed_flag_and_the_exit_codes() {
     let run = do_snapshot(&["--help"]);
     run.expect_code(0);
     for flag in [
-        "-t, --tag", "-p, --prefix", "-r, --region", "-s, --snapshot", "-k, --keep", "--dryrun",
-        "--token", "--simulate", "--syslog", "-v, --verbose", "--version", "-h, --help",
-        "--start", "--json", "--api-url", "--max-delete", "--lock-file",
+        "-t, --tag",
+        "-p, --prefix",
+        "-r, --region",
+        "-s, --snapshot",
+        "-k, --keep",
+        "--dryrun",
+        "--token",
+        "--simulate",
+        "--syslog",
+        "-v, --verbose",
+        "--version",
+        "-h, --help",
+        "--start",
+        "--json",
+        "--api-url",
+        "--max-delete",
+        "--lock-file",
     ] {
-        assert!(run.stdout.contains(flag), "{flag} missing from --help:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(flag),
+            "{flag} missing from --help:\n{}",
+            run.stdout
+        );
     }
-    for code in ["0  success", "1  failure", "2  usage", "3  partly done", "4  another run"] {
+    for code in [
+        "0  success",
+        "1  failure",
+        "2  usage",
+        "3  partly done",
+        "4  another run",
+    ] {
         assert!(run.stdout.contains(code), "{code}");
     }
-    assert!(!run.stdout.contains("virtual-sleep"), "testing aids stay hidden");
+    assert!(
+        !run.stdout.contains("virtual-sleep"),
+        "testing aids stay hidden"
+    );
 }
 
 #[test]
@@ -46,20 +73,36 @@ fn bad_spans_are_usage_errors_naming_flag_value_and_units() {
         (&["-s", "1d", "-k", ":1w"], "--keep", ":1w"),
         (&["-s", "1d", "-k", "1w:2w:3w"], "--keep", "1w:2w:3w"),
         (&["-s", "1d", "-k", "1w:2q"], "--keep", "1w:2q"),
-        (&["-s", "1d", "-k", "99999999999999999999d:1d"], "--keep", "99999999999999999999d:1d"),
+        (
+            &["-s", "1d", "-k", "99999999999999999999d:1d"],
+            "--keep",
+            "99999999999999999999d:1d",
+        ),
         (&["-s", "1d", "--simulate", "0h:1w"], "--simulate", "0h:1w"),
         (&["-s", "1d", "--simulate", "4h"], "--simulate", "4h"),
-        (&["-s", "1d", "--simulate", "4h:1w", "--start", "monday"], "--start", "monday"),
+        (
+            &["-s", "1d", "--simulate", "4h:1w", "--start", "monday"],
+            "--start",
+            "monday",
+        ),
     ];
     for (args, flag, value) in cases {
         let run = do_snapshot(args);
         run.expect_code(2).expect_no_panic();
         assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains(&format!("'{value}'")), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("'{value}'")),
+            "{args:?}: {}",
+            run.stderr
+        );
         assert!(run.stdout.is_empty());
     }
     let run = do_snapshot(&["-s", "3x"]);
-    assert!(run.stderr.contains("m (months of 30 days)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("m (months of 30 days)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -84,7 +127,14 @@ fn bad_prefix_tag_region_and_url_are_usage_errors() {
         run.expect_code(2).expect_no_panic();
         assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
     }
-    let run = do_snapshot(&["-s", "1d", "--token", "/dev/null", "--api-url", "http://example.com"]);
+    let run = do_snapshot(&[
+        "-s",
+        "1d",
+        "--token",
+        "/dev/null",
+        "--api-url",
+        "http://example.com",
+    ]);
     run.expect_code(2);
     assert!(run.stderr.contains("--api-url"), "{}", run.stderr);
 }
@@ -93,7 +143,11 @@ fn bad_prefix_tag_region_and_url_are_usage_errors() {
 fn no_token_names_both_ways_to_give_one() {
     let run = do_snapshot(&["-s", "1d"]);
     run.expect_code(2).expect_no_panic();
-    assert!(run.stderr.contains("--token") && run.stderr.contains("DO_TOKEN"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--token") && run.stderr.contains("DO_TOKEN"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -102,6 +156,10 @@ fn syslog_without_a_socket_says_so_and_still_logs() {
     run.expect_code(0);
     if !std::path::Path::new("/dev/log").exists() {
         assert!(run.stderr.contains("no syslog socket"), "{}", run.stderr);
-        assert!(run.stderr.contains("AGE 6h is younger than -s 1d"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("AGE 6h is younger than -s 1d"),
+            "{}",
+            run.stderr
+        );
     }
 }

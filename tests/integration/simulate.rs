@@ -24,7 +24,15 @@ Time                    Name
 #[test]
 fn reproduces_the_seed_readme_table() {
     let run = do_snapshot(&[
-        "-s", "1d", "-k", "2w:1w", "-k", "1w:1m", "--simulate", "4h:3m", "--start",
+        "-s",
+        "1d",
+        "-k",
+        "2w:1w",
+        "-k",
+        "1w:1m",
+        "--simulate",
+        "4h:3m",
+        "--start",
         "2018-10-09T01:47:36Z",
     ]);
     run.expect_code(0);
@@ -36,21 +44,37 @@ fn reproduces_the_seed_readme_table() {
          deleted, 13 kept.\n"
     );
     // The seed README's point: this policy cannot keep one snapshot a week.
-    assert!(run.stderr.contains("-k 1w:1m asks for one snapshot per 1w"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("-k 1w:1m asks for one snapshot per 1w"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn json_output_is_one_document() {
     let run = do_snapshot(&[
-        "-s", "1d", "-k", "2w:1w", "-k", "1w:1m", "--simulate", "4h:3m", "--start",
-        "2018-10-09T01:47:36Z", "--json",
+        "-s",
+        "1d",
+        "-k",
+        "2w:1w",
+        "-k",
+        "1w:1m",
+        "--simulate",
+        "4h:3m",
+        "--start",
+        "2018-10-09T01:47:36Z",
+        "--json",
     ]);
     run.expect_code(0);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     let snapshots = doc["snapshots"].as_array().unwrap();
     assert_eq!(snapshots.len(), 13);
     assert_eq!(snapshots[0]["created_at"], "2018-10-09T01:47:36Z");
-    assert_eq!(snapshots[0]["name"], "simulated-autosnapshot-20181009T014736Z");
+    assert_eq!(
+        snapshots[0]["name"],
+        "simulated-autosnapshot-20181009T014736Z"
+    );
     assert_eq!(doc["runs"], 540);
 }
 
@@ -58,7 +82,14 @@ fn json_output_is_one_document() {
 fn the_newest_snapshot_survives_a_delete_everything_rule() {
     // The seed ends this with no snapshot at all.
     let run = do_snapshot(&[
-        "-s", "1d", "-k", "0d:6h", "--simulate", "4h:1w", "--start", "2020-01-01T00:00:00Z",
+        "-s",
+        "1d",
+        "-k",
+        "0d:6h",
+        "--simulate",
+        "4h:1w",
+        "--start",
+        "2020-01-01T00:00:00Z",
         "--json",
     ]);
     run.expect_code(0);
@@ -71,16 +102,32 @@ fn the_newest_snapshot_survives_a_delete_everything_rule() {
 #[test]
 fn verbose_shows_per_run_detail_and_quiet_does_not() {
     let args = [
-        "-s", "1d", "-k", "1d:2d", "--simulate", "1d:5d", "--start", "2020-01-01T00:00:00Z",
+        "-s",
+        "1d",
+        "-k",
+        "1d:2d",
+        "--simulate",
+        "1d:5d",
+        "--start",
+        "2020-01-01T00:00:00Z",
     ];
     let quiet = do_snapshot(&args);
     quiet.expect_code(0);
-    assert!(!quiet.stderr.contains("taking snapshot"), "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("taking snapshot"),
+        "{}",
+        quiet.stderr
+    );
     let mut verbose_args = args.to_vec();
     verbose_args.push("-v");
     let verbose = do_snapshot(&verbose_args);
     verbose.expect_code(0);
-    assert_eq!(verbose.stderr.matches("taking snapshot").count(), 5, "{}", verbose.stderr);
+    assert_eq!(
+        verbose.stderr.matches("taking snapshot").count(),
+        5,
+        "{}",
+        verbose.stderr
+    );
     assert_eq!(quiet.stdout, verbose.stdout, "stdout holds only the table");
 }
 
