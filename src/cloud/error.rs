@@ -9,7 +9,7 @@ pub enum CloudError {
          and copied whole"
     )]
     Unauthorized,
-    #[error("{request}: the API answered {status} ({id}): {message}{}", request_id_note(.request_id))]
+    #[error("{request}: the API answered {status}{}: {message}{}", id_note(.id), request_id_note(.request_id))]
     Status {
         request: String,
         status: u16,
@@ -23,6 +23,14 @@ pub enum CloudError {
     Malformed { request: String, detail: String },
     #[error("{request}: the listing is incomplete: {detail}")]
     Incomplete { request: String, detail: String },
+}
+
+fn id_note(id: &str) -> String {
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!(" ({id})")
+    }
 }
 
 fn request_id_note(id: &Option<String>) -> String {

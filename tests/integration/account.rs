@@ -2,10 +2,11 @@
 //! lock file, and helpers to run the real binary against it.
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use fake_do::{DEFAULT_TOKEN, FakeDo, LoggedRequest, Seed, SeedDroplet, SeedSnapshot};
 
-use crate::harness::{Run, do_snapshot_env};
+use crate::harness::{Run, command, do_snapshot_env, finish};
 
 /// The emulator's clock at the start of every test: 2026-01-01T00:00:00Z.
 pub const T0: i64 = 1_767_225_600;
@@ -91,6 +92,11 @@ impl Account {
     /// Runs the binary against the emulator, with the token file, a private lock file, virtual
     /// sleeps and a short request timeout.
     pub fn run(&self, args: &[&str]) -> Run {
+        finish(self.command(args).output().expect("the binary runs"))
+    }
+
+    /// The command `run` runs, for a test that starts it in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
         let token = self.token_file.display().to_string();
         let lock = self.lock_file().display().to_string();
         let url = self.fake.base_url();
@@ -106,7 +112,7 @@ impl Account {
             "2",
         ];
         all.extend_from_slice(args);
-        do_snapshot_env(&all, &[])
+        command(&all, &[])
     }
 
     /// Runs with no `--token`, the token given through the environment instead.

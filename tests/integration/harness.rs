@@ -41,6 +41,11 @@ pub fn do_snapshot(args: &[&str]) -> Run {
 
 /// Runs `do-snapshot` with `args` and extra environment variables.
 pub fn do_snapshot_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    finish(command(args, env).output().expect("the binary runs"))
+}
+
+/// The `do-snapshot` command, not yet started.
+pub fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_do-snapshot"));
     cmd.args(args)
         .env_remove("DO_TOKEN")
@@ -50,10 +55,11 @@ pub fn do_snapshot_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    finish(cmd.output().expect("the binary runs"))
+    cmd
 }
 
-fn finish(out: Output) -> Run {
+/// Collects a finished process.
+pub fn finish(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

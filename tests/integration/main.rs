@@ -3,6 +3,8 @@
 
 mod account;
 mod cli;
+mod faults;
 mod harness;
+mod lock;
 mod run;
 mod simulate;

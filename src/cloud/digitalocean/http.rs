@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::retry::{self, Failure};
+use super::retry::{self, Failure, GiveUp};
 use crate::cloud::CloudError;
 use crate::config::Api;
 use crate::sleep::Sleeper;
@@ -149,12 +149,14 @@ impl Http {
                     maybe_applied: true,
                 });
             }
-            let Some(wait) = retry::delay(attempt, failure, waited, self.next_random()) else {
-                let error = give_up(error, attempt);
-                return Err(Failed {
-                    error,
-                    maybe_applied: false,
-                });
+            let wait = match retry::delay(attempt, failure, waited, self.next_random()) {
+                Ok(wait) => wait,
+                Err(why) => {
+                    return Err(Failed {
+                        error: give_up(error, attempt, why),
+                        maybe_applied: false,
+                    });
+                }
             };
             tracing::warn!(
                 "{error}; trying again in {:.1} s (attempt {} of {})",
@@ -256,11 +258,18 @@ impl Http {
     }
 }
 
-/// Adds "gave up after N tries" to an error.
-fn give_up(error: CloudError, attempts: u32) -> CloudError {
-    if attempts <= 1 {
-        return error;
-    }
+/// Adds why the client stopped trying to an error.
+fn give_up(error: CloudError, attempts: u32, why: GiveUp) -> CloudError {
+    let note = match why {
+        GiveUp::NotRetryable => return error,
+        GiveUp::OutOfTries => format!("gave up after {attempts} tries"),
+        GiveUp::WaitTooLong(wait) => format!(
+            "gave up after {attempts} {}: the API asked to wait {} s, longer than the {} s a              run waits in all",
+            if attempts == 1 { "try" } else { "tries" },
+            wait.as_secs(),
+            retry::MAX_TOTAL_WAIT.as_secs()
+        ),
+    };
     match error {
         CloudError::Status {
             request,
@@ -269,14 +278,14 @@ fn give_up(error: CloudError, attempts: u32) -> CloudError {
             message,
             request_id,
         } => CloudError::Status {
-            request: format!("{request} (gave up after {attempts} tries)"),
+            request: format!("{request} ({note})"),
             status,
             id,
             message,
             request_id,
         },
         CloudError::Transport { request, detail } => CloudError::Transport {
-            request: format!("{request} (gave up after {attempts} tries)"),
+            request: format!("{request} ({note})"),
             detail,
         },
         other => other,
@@ -319,13 +328,15 @@ impl Headers {
                 u64::try_from(at.since(now)).ok()
             })
         });
-        let until_reset = match (reset, date) {
-            (Some(reset), Some(now)) => u64::try_from(reset - now.as_second()).ok(),
+        let remaining = text("ratelimit-remaining").and_then(|v| v.parse().ok());
+        // Waiting for the reset only helps when the hourly allowance is what ran out.
+        let until_reset = match (reset, date, remaining) {
+            (Some(reset), Some(now), Some(0)) => u64::try_from(reset - now.as_second()).ok(),
             _ => None,
         };
         Headers {
             date,
-            remaining: text("ratelimit-remaining").and_then(|v| v.parse().ok()),
+            remaining,
             reset,
             retry_after,
             until_reset,

@@ -36,11 +36,28 @@ pub fn retryable(failure: Failure) -> bool {
     }
 }
 
-/// The wait before try `attempt + 1` (attempts count from 1), or `None` to give up. `waited` is
+/// Why no further try is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GiveUp {
+    NotRetryable,
+    OutOfTries,
+    /// The API asked for a wait longer than the time left for waiting.
+    WaitTooLong(Duration),
+}
+
+/// The wait before try `attempt + 1` (attempts count from 1), or why to give up. `waited` is
 /// the time already spent waiting on this request; `random` is any number, used for jitter.
-pub fn delay(attempt: u32, failure: Failure, waited: Duration, random: u64) -> Option<Duration> {
-    if attempt >= MAX_ATTEMPTS || !retryable(failure) {
-        return None;
+pub fn delay(
+    attempt: u32,
+    failure: Failure,
+    waited: Duration,
+    random: u64,
+) -> Result<Duration, GiveUp> {
+    if !retryable(failure) {
+        return Err(GiveUp::NotRetryable);
+    }
+    if attempt >= MAX_ATTEMPTS {
+        return Err(GiveUp::OutOfTries);
     }
     let asked = match failure {
         Failure::Status {
@@ -57,7 +74,10 @@ pub fn delay(attempt: u32, failure: Failure, waited: Duration, random: u64) -> O
         let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX).max(1);
         half + Duration::from_millis(random % spread)
     });
-    (waited + wait <= MAX_TOTAL_WAIT).then_some(wait)
+    if waited + wait > MAX_TOTAL_WAIT {
+        return Err(GiveUp::WaitTooLong(wait));
+    }
+    Ok(wait)
 }
 
 /// Below this many requests left in the hour, the client slows down instead of running into 429s.
@@ -105,7 +125,14 @@ mod tests {
                 assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
             }
         }
-        assert_eq!(delay(MAX_ATTEMPTS, status(500), Duration::ZERO, 0), None);
+        assert_eq!(
+            delay(MAX_ATTEMPTS, status(500), Duration::ZERO, 0),
+            Err(GiveUp::OutOfTries)
+        );
+        assert_eq!(
+            delay(1, status(404), Duration::ZERO, 0),
+            Err(GiveUp::NotRetryable)
+        );
     }
 
     #[test]
@@ -115,19 +142,13 @@ mod tests {
             retry_after: Some(29),
             until_reset: Some(100),
         };
-        assert_eq!(
-            delay(1, f, Duration::ZERO, 0),
-            Some(Duration::from_secs(29))
-        );
+        assert_eq!(delay(1, f, Duration::ZERO, 0), Ok(Duration::from_secs(29)));
         let f = Failure::Status {
             status: 429,
             retry_after: None,
             until_reset: Some(12),
         };
-        assert_eq!(
-            delay(1, f, Duration::ZERO, 0),
-            Some(Duration::from_secs(12))
-        );
+        assert_eq!(delay(1, f, Duration::ZERO, 0), Ok(Duration::from_secs(12)));
     }
 
     #[test]
@@ -137,10 +158,15 @@ mod tests {
             retry_after: Some(3_600),
             until_reset: None,
         };
-        assert_eq!(delay(1, f, Duration::ZERO, 0), None);
         assert_eq!(
-            delay(2, status(500), MAX_TOTAL_WAIT, 0),
-            None,
+            delay(1, f, Duration::ZERO, 0),
+            Err(GiveUp::WaitTooLong(Duration::from_secs(3_600)))
+        );
+        assert!(
+            matches!(
+                delay(2, status(500), MAX_TOTAL_WAIT, 0),
+                Err(GiveUp::WaitTooLong(_))
+            ),
             "no time left"
         );
     }

@@ -1,0 +1,498 @@
+//! Fault injection through the real binary: for each fault, what the emulator ends up holding,
+//! what was sent, the exit code, and a message a person can act on.
+
+use fake_do::{Fault, FaultKind};
+
+use crate::account::{Account, DAY, HOUR, T0, droplet, named, owned, seed};
+
+/// Two tagged droplets, each with three old owned snapshots; `-k 0d:1w` wants the two older of
+/// each deleted, and a snapshot is due for both.
+fn account() -> Account {
+    Account::start(seed(
+        vec![
+            droplet(1, "web-1", &["autosnapshot"]),
+            droplet(2, "web-2", &["autosnapshot"]),
+        ],
+        vec![
+            owned(10, 1, "web-1", T0 - 30 * DAY),
+            owned(11, 1, "web-1", T0 - 20 * DAY),
+            owned(12, 1, "web-1", T0 - 10 * DAY),
+            owned(20, 2, "web-2", T0 - 30 * DAY),
+            owned(21, 2, "web-2", T0 - 20 * DAY),
+            owned(22, 2, "web-2", T0 - 10 * DAY),
+        ],
+    ))
+}
+
+const POLICY: [&str; 4] = ["-s", "1d", "-k", "0d:1w"];
+
+fn status(status: u16) -> FaultKind {
+    FaultKind::Status {
+        status,
+        retry_after: None,
+        body: None,
+    }
+}
+
+fn on(path: &str, kind: FaultKind) -> Fault {
+    Fault {
+        path: Some(path.to_string()),
+        ..Fault::new(kind)
+    }
+}
+
+fn times(fault: Fault, n: u32) -> Fault {
+    Fault { times: n, ..fault }
+}
+
+fn remaining_ids(account: &Account) -> Vec<u64> {
+    let mut ids: Vec<u64> = account.fake.snapshots().iter().map(|s| s.id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The policy's full effect: the two older snapshots of each droplet gone, one new each.
+#[track_caller]
+fn assert_policy_applied(account: &Account) {
+    account.fake.advance(HOUR);
+    let ids = remaining_ids(account);
+    assert!(ids.contains(&12) && ids.contains(&22), "{ids:?}");
+    assert!(!ids.iter().any(|i| [10, 11, 20, 21].contains(i)), "{ids:?}");
+    assert_eq!(account.snapshot_actions(1), 1);
+    assert_eq!(account.snapshot_actions(2), 1);
+}
+
+/// Nothing deleted, nothing started.
+#[track_caller]
+fn assert_untouched(account: &Account) {
+    assert_eq!(remaining_ids(account), [10, 11, 12, 20, 21, 22]);
+    assert!(
+        !account.mutations().iter().any(|r| r.method == "DELETE"),
+        "{:?}",
+        account.mutations()
+    );
+}
+
+#[test]
+fn a_429_storm_with_retry_after_is_waited_out() {
+    let account = account();
+    account.fake.add_fault(times(
+        on(
+            "/v2/snapshots",
+            FaultKind::Status {
+                status: 429,
+                retry_after: Some(7),
+                body: None,
+            },
+        ),
+        3,
+    ));
+    let run = account.run(&POLICY);
+    run.expect_code(0).expect_no_panic();
+    assert_eq!(
+        run.stderr.matches("trying again in 7.0 s").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_429_storm_without_retry_after_backs_off() {
+    let account = account();
+    account
+        .fake
+        .add_fault(times(on("/v2/droplets", status(429)), 4));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert_eq!(
+        run.stderr.matches("trying again in").count(),
+        4,
+        "{}",
+        run.stderr
+    );
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn an_endless_429_gives_up_deleting_nothing() {
+    let account = account();
+    account.fake.add_fault(on("/v2/snapshots", status(429)));
+    let run = account.run(&POLICY);
+    run.expect_code(1).expect_no_panic();
+    assert!(run.stderr.contains("429"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gave up after 5 tries"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was deleted"), "{}", run.stderr);
+    assert_untouched(&account);
+    assert!(account.mutations().is_empty());
+}
+
+#[test]
+fn a_5xx_burst_with_html_pages_is_retried() {
+    let account = account();
+    account.fake.add_fault(times(
+        on(
+            "/v2/droplets",
+            FaultKind::Status {
+                status: 502,
+                retry_after: None,
+                body: Some("<html><body><h1>502 Bad Gateway</h1></body></html>".into()),
+            },
+        ),
+        2,
+    ));
+    account
+        .fake
+        .add_fault(times(on("/v2/snapshots/", status(503)), 2));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(run.stderr.contains("502 Bad Gateway"), "{}", run.stderr);
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_timeout_is_retried() {
+    let account = account();
+    account.fake.add_fault(times(
+        on(
+            "/v2/droplets",
+            FaultKind::Delay {
+                millis: 2_500,
+                apply: false,
+            },
+        ),
+        1,
+    ));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("no answer within 2 s"),
+        "{}",
+        run.stderr
+    );
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_truncated_page_is_read_again() {
+    let account = account();
+    account
+        .fake
+        .add_fault(times(on("/v2/snapshots", FaultKind::Truncate), 1));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_failure_on_page_3_of_the_snapshot_listing_deletes_nothing() {
+    // 450 snapshots of a third, untagged droplet make the listing three pages long.
+    let mut s = seed(
+        vec![
+            droplet(1, "web-1", &["autosnapshot"]),
+            droplet(3, "big", &["other"]),
+        ],
+        vec![
+            owned(10, 1, "web-1", T0 - 30 * DAY),
+            owned(11, 1, "web-1", T0 - 20 * DAY),
+        ],
+    );
+    s.snapshots
+        .extend((0..450).map(|i| named(1_000 + i, 3, &format!("big-{i}"), T0 - DAY)));
+    let account = Account::start(s);
+    account.fake.add_fault(Fault {
+        query: Some("page=3".into()),
+        ..on("/v2/snapshots", status(500))
+    });
+    let run = account.run(&["-s", "1d", "-k", "0d:1w"]);
+    run.expect_code(1).expect_no_panic();
+    assert!(run.stderr.contains("page=3"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was deleted"), "{}", run.stderr);
+    assert!(account.mutations().is_empty(), "{:?}", account.mutations());
+}
+
+#[test]
+fn an_incomplete_listing_deletes_nothing() {
+    let account = account();
+    // A page that claims more snapshots exist than it lists, and links nowhere.
+    let body = serde_json::json!({
+        "snapshots": [{"id": "12", "name": "web-1-autosnapshot-20251222T000000Z",
+                        "created_at": "2025-12-22T00:00:00Z", "resource_id": "1",
+                        "resource_type": "droplet", "regions": ["nyc3"]}],
+        "links": {}, "meta": {"total": 6}
+    });
+    account.fake.add_fault(on(
+        "/v2/snapshots",
+        FaultKind::Malformed {
+            body: body.to_string(),
+        },
+    ));
+    let run = account.run(&POLICY);
+    run.expect_code(1);
+    assert!(run.stderr.contains("incomplete"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("meta.total says 6 but 1 were listed"),
+        "{}",
+        run.stderr
+    );
+    assert!(account.mutations().is_empty());
+}
+
+#[test]
+fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
+    let account = account();
+    let snapshot = |id: u64, droplet: u64, created: &str| {
+        serde_json::json!({"id": id.to_string(), "name": format!("web-{droplet}-autosnapshot-x"),
+            "created_at": created, "resource_id": droplet.to_string(), "resource_type": "droplet",
+            "regions": ["nyc3"]})
+    };
+    let mut items: Vec<serde_json::Value> = fake_snapshots(&account);
+    items.push(snapshot(99, 1, "last tuesday"));
+    let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
+    account.fake.add_fault(Fault {
+        method: Some("GET".into()),
+        ..on(
+            "/v2/snapshots",
+            FaultKind::Malformed {
+                body: body.to_string(),
+            },
+        )
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(3).expect_no_panic();
+    assert!(
+        run.stderr.contains("snapshot \"99\": created_at"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("withheld: web-1"), "{}", run.stdout);
+    let ids = remaining_ids(&account);
+    assert!(
+        ids.contains(&10) && ids.contains(&11),
+        "web-1 kept all: {ids:?}"
+    );
+    assert!(
+        !ids.contains(&20) && !ids.contains(&21),
+        "web-2 pruned: {ids:?}"
+    );
+    // An unreadable snapshot whose droplet is unknown stops every deletion.
+    let account = self::account();
+    let mut items = fake_snapshots(&account);
+    items.push(serde_json::json!({"id": "98", "name": "mystery"}));
+    let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
+    account.fake.add_fault(on(
+        "/v2/snapshots",
+        FaultKind::Malformed {
+            body: body.to_string(),
+        },
+    ));
+    let run = account.run(&POLICY);
+    run.expect_code(1);
+    assert_untouched(&account);
+}
+
+/// The emulator's snapshots as `/v2/snapshots` lists them.
+fn fake_snapshots(account: &Account) -> Vec<serde_json::Value> {
+    account
+        .fake
+        .snapshots()
+        .iter()
+        .map(|s| {
+            serde_json::json!({"id": s.id.to_string(), "name": s.name, "created_at": s.created_at,
+                "resource_id": s.resource_id.to_string(), "resource_type": "droplet",
+                "regions": s.regions})
+        })
+        .collect()
+}
+
+#[test]
+fn a_timeout_on_the_snapshot_request_after_it_was_accepted_makes_no_second_snapshot() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("POST".into()),
+        times: 1,
+        ..on(
+            "/v2/droplets/1/actions",
+            FaultKind::Delay {
+                millis: 2_500,
+                apply: true,
+            },
+        )
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("the snapshot did start; not asking again"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(account.count("POST", "/v2/droplets/1/actions"), 1);
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_lost_answer_to_the_snapshot_request_makes_no_second_snapshot() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("POST".into()),
+        times: 1,
+        ..on(
+            "/v2/droplets/2/actions",
+            FaultKind::AfterApply { status: 500 },
+        )
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert_eq!(account.count("POST", "/v2/droplets/2/actions"), 1);
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_5xx_on_the_snapshot_request_that_started_nothing_is_asked_again() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("POST".into()),
+        times: 1,
+        ..on("/v2/droplets/1/actions", status(500))
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("no snapshot started; asking again"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(account.count("POST", "/v2/droplets/1/actions"), 2);
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_422_on_a_locked_droplet_is_a_skip_not_a_failure() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("POST".into()),
+        ..on("/v2/droplets/1/actions", status(422))
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("skipped: the droplet already has a pending event"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(account.snapshot_actions(1), 0);
+    assert_eq!(account.snapshot_actions(2), 1);
+}
+
+#[test]
+fn deletes_that_404_count_as_already_gone() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("DELETE".into()),
+        ..on("/v2/snapshots/10", status(404))
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    assert!(
+        run.stderr.is_empty() || !run.stderr.contains("ERROR"),
+        "{}",
+        run.stderr
+    );
+    let json = account.run(&["--json", "--dryrun", "-s", "1d", "-k", "0d:1w"]);
+    json.expect_code(0);
+}
+
+#[test]
+fn a_deletion_failure_on_one_droplet_leaves_the_others_done() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("DELETE".into()),
+        ..on("/v2/snapshots/20", status(500))
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(3).expect_no_panic();
+    assert!(
+        run.stdout.contains("error: web-2: DELETE /v2/snapshots/20"),
+        "{}",
+        run.stdout
+    );
+    let ids = remaining_ids(&account);
+    assert!(
+        ids.contains(&20) && !ids.contains(&21) && !ids.contains(&10),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn max_delete_holds_back_the_rest_and_says_so() {
+    let account = account();
+    let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "1"]);
+    run.expect_code(3);
+    assert!(
+        run.stdout.contains("--max-delete held back 3 deletion(s)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(account.count("DELETE", "/v2/snapshots/"), 1);
+    let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "10"]);
+    run.expect_code(0);
+    assert_eq!(account.count("DELETE", "/v2/snapshots/"), 4);
+}
+
+#[test]
+fn ages_follow_the_api_clock_and_future_snapshots_are_kept() {
+    // The emulator's clock is 2026-01-01, the machine's is later: by the local clock every
+    // snapshot would be older than 6 months and, but for the newest, deleted.
+    let account = Account::start(seed(
+        vec![droplet(1, "web-1", &["autosnapshot"])],
+        vec![
+            owned(10, 1, "web-1", T0 - 3 * DAY),
+            owned(11, 1, "web-1", T0 - 2 * DAY),
+            owned(12, 1, "web-1", T0 + 30 * DAY),
+        ],
+    ));
+    let run = account.run(&["-s", "1d", "-k", "0d:6m"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("differs from the API's"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("dated after the API's clock"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(remaining_ids(&account), [10, 11, 12]);
+    // The future-dated snapshot does not stop the one that is due.
+    assert_eq!(account.snapshot_actions(1), 1);
+}
+
+#[test]
+fn names_from_the_api_are_escaped() {
+    let account = Account::start(seed(
+        vec![droplet(1, "evil\u{1b}[2J\u{202e}", &["autosnapshot"])],
+        vec![],
+    ));
+    let run = account.run(&["-s", "1d", "-v"]);
+    run.expect_code(0);
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+    }
+    assert!(
+        run.stdout.contains("evil\\u{1b}[2J\\u{202e}"),
+        "{}",
+        run.stdout
+    );
+}
