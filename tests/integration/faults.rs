@@ -496,3 +496,41 @@ fn names_from_the_api_are_escaped() {
         run.stdout
     );
 }
+
+#[test]
+fn running_low_on_the_hourly_allowance_slows_down_instead_of_hitting_429() {
+    let mut s = seed(
+        vec![
+            droplet(1, "web-1", &["autosnapshot"]),
+            droplet(2, "web-2", &["autosnapshot"]),
+        ],
+        vec![],
+    );
+    s.rate_limit_per_hour = 52;
+    let account = Account::start(s);
+    let run = account.run(&["-s", "1d", "-v"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("API requests left this hour; pausing"),
+        "{}",
+        run.stderr
+    );
+    assert!(account.fake.requests().iter().all(|r| r.status != 429));
+    assert_eq!(account.snapshot_actions(1) + account.snapshot_actions(2), 2);
+}
+
+#[test]
+fn a_used_up_hourly_allowance_is_reported_not_waited_out_for_an_hour() {
+    let mut s = seed(vec![droplet(1, "web-1", &["autosnapshot"])], vec![]);
+    s.rate_limit_per_hour = 1;
+    let account = Account::start(s);
+    let run = account.run(&["-s", "1d"]);
+    run.expect_code(1).expect_no_panic();
+    assert!(run.stderr.contains("429"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("longer than the 300 s a run waits"),
+        "{}",
+        run.stderr
+    );
+    assert!(account.mutations().is_empty());
+}

@@ -264,7 +264,7 @@ fn give_up(error: CloudError, attempts: u32, why: GiveUp) -> CloudError {
         GiveUp::NotRetryable => return error,
         GiveUp::OutOfTries => format!("gave up after {attempts} tries"),
         GiveUp::WaitTooLong(wait) => format!(
-            "gave up after {attempts} {}: the API asked to wait {} s, longer than the {} s a              run waits in all",
+            "gave up after {attempts} {}: the API asked to wait {} s, longer than the {} s a run waits in all",
             if attempts == 1 { "try" } else { "tries" },
             wait.as_secs(),
             retry::MAX_TOTAL_WAIT.as_secs()
