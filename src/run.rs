@@ -386,3 +386,86 @@ fn serialize_display<S: serde::Serializer>(
 ) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::memory::MemoryCloud;
+    use crate::core::naming::PrefixTemplate;
+    use crate::core::policy::Policy;
+    use crate::core::span::Span;
+    use proptest::prelude::*;
+
+    fn settings(rules: &[String], every: &str) -> Settings {
+        Settings {
+            tag: "t".into(),
+            prefix: PrefixTemplate::parse("$droplet-").unwrap(),
+            snapshot_every: Span::parse(every).unwrap(),
+            policy: Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect()),
+            regions: vec!["lon1".into()],
+        }
+    }
+
+    fn arb_rule() -> impl Strategy<Value = String> {
+        (0u64..4, 0usize..3, 0u64..4, 0usize..3).prop_map(|(i, iu, a, au)| {
+            let u = ["h", "d", "w"];
+            format!("{i}{}:{a}{}", u[iu], u[au])
+        })
+    }
+
+    proptest! {
+        /// Whatever the policy and however irregular the schedule, once a run has taken no
+        /// snapshot, another run at the same moment does nothing at all; and the newest
+        /// snapshot is never deleted.
+        #[test]
+        fn a_run_that_took_nothing_leaves_nothing_for_the_next(
+            rules in proptest::collection::vec(arb_rule(), 0..4),
+            gaps in proptest::collection::vec(1i64..200_000, 1..60),
+        ) {
+            let s = settings(&rules, "1d");
+            let start = Timestamp::from_second(1_600_000_000).unwrap();
+            let mut cloud = MemoryCloud::new("d", "t", "nyc3", start);
+            let mut now = start;
+            for gap in gaps {
+                now = now.checked_add(gap).unwrap();
+                cloud.set_now(now);
+                // The first run may take a snapshot; the next then judges with it in place.
+                let mut previous = run_once(&mut cloud, &s, Options::default()).unwrap();
+                for _ in 0..2 {
+                    let newest = cloud.snapshots().last().map(|x| x.id);
+                    let took = matches!(previous.droplets[0].snapshot, SnapshotOutcome::Taken { .. });
+                    let next = run_once(&mut cloud, &s, Options::default()).unwrap();
+                    let d = &next.droplets[0];
+                    prop_assert_eq!(cloud.snapshots().last().map(|x| x.id), newest);
+                    let not_due = matches!(d.snapshot, SnapshotOutcome::NotDue { .. });
+                    prop_assert!(not_due, "{:?}", d.snapshot);
+                    if !took {
+                        prop_assert!(d.deleted.is_empty(), "{:?} then {:?}", previous, next);
+                        prop_assert!(d.transfers.is_empty(), "{:?} then {:?}", previous, next);
+                    }
+                    previous = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn max_delete_spans_droplets_and_counts_what_it_holds_back() {
+        let s = settings(&["0h:1h".to_string()], "1h");
+        let start = Timestamp::from_second(1_600_000_000).unwrap();
+        let mut cloud = MemoryCloud::new("d", "t", "nyc3", start);
+        for hour in 0..5 {
+            cloud.set_now(start.checked_add(hour * 3_600).unwrap());
+            let keep_all = settings(&[], "1h");
+            run_once(&mut cloud, &keep_all, Options::default()).unwrap();
+        }
+        cloud.set_now(start.checked_add(10 * 3_600).unwrap());
+        let options = Options {
+            dry_run: false,
+            max_delete: Some(2),
+        };
+        let report = run_once(&mut cloud, &s, options).unwrap();
+        assert_eq!(report.droplets[0].deleted.len(), 2);
+        assert_eq!(report.held_back(), 2);
+    }
+}
