@@ -150,12 +150,13 @@ fn print(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-/// The local clock, to the second.
+/// The local clock, to the second (the epoch if the clock is set before it or past 9999).
 fn local_now() -> Timestamp {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    Timestamp::from_second(i64::try_from(secs).unwrap_or(0)).unwrap_or_else(|| {
-        Timestamp::from_second(0).unwrap_or_else(|| unreachable!("the epoch is in range"))
-    })
+    i64::try_from(secs)
+        .ok()
+        .and_then(Timestamp::from_second)
+        .unwrap_or(Timestamp::EPOCH)
 }

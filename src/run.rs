@@ -146,6 +146,13 @@ fn plan_all(
 ) -> Result<(Timestamp, Vec<Plan>, Unsure, Vec<String>), CloudError> {
     let inventory = cloud.inventory(&settings.tag)?;
     let now = inventory.now;
+    if inventory.droplets.is_empty() {
+        // Not an error (a tag can be empty for a while), but a typo here means no backups.
+        tracing::warn!(
+            "no droplet carries the tag `{}`: nothing to snapshot",
+            Clean(&settings.tag)
+        );
+    }
     let mut unsure = Unsure::Nothing;
     let mut problems = Vec::new();
     for item in &inventory.unreadable {

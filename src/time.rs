@@ -24,6 +24,9 @@ const MIN_SECOND: i64 = -62_135_596_800;
 const MAX_SECOND: i64 = 253_402_300_799;
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
     /// An instant from Unix seconds, or `None` outside years 1..=9999.
     pub fn from_second(second: i64) -> Option<Timestamp> {
         (MIN_SECOND..=MAX_SECOND)
