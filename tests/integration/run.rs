@@ -318,7 +318,15 @@ fn a_tag_no_droplet_carries_is_reported() {
     let account = three_tagged_one_not();
     let run = account.run(&["-s", "1d", "-t", "prdo"]);
     run.expect_code(0);
-    assert!(run.stderr.contains("no droplet carries the tag `prdo`"), "{}", run.stderr);
-    assert!(run.stdout.contains("(no droplet carries the tag)"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("no droplet carries the tag `prdo`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("(no droplet carries the tag)"),
+        "{}",
+        run.stdout
+    );
     assert!(account.mutations().is_empty());
 }

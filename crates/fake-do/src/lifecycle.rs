@@ -6,11 +6,20 @@
 
 use crate::errors::ApiError;
 use crate::model::{ActionState, SnapshotState};
-use crate::state::{SNAPSHOT_SIZE_GIGABYTES, World};
+use crate::state::{Image, SNAPSHOT_SIZE_GIGABYTES, World};
 use crate::timefmt::add_seconds;
 
 pub const IN_PROGRESS: &str = "in-progress";
 pub const COMPLETED: &str = "completed";
+pub const ERRORED: &str = "errored";
+
+/// A test's request that the next `remaining` actions of `kind` to finish
+/// end `errored`, as real transfers and snapshots sometimes do.
+#[derive(Debug)]
+pub struct PlannedFailure {
+    kind: String,
+    remaining: u32,
+}
 
 /// Droplet action types the emulator implements.
 const DROPLET_ACTION_TYPES: [&str; 4] = ["snapshot", "shutdown", "power_off", "power_on"];
@@ -77,10 +86,15 @@ impl World {
         kind: &str,
         region: Option<String>,
     ) -> Result<ActionState, ApiError> {
-        let snapshot = self
-            .snapshots
-            .get(&image_id)
-            .ok_or_else(ApiError::not_found)?;
+        let snapshot = match self.image(image_id) {
+            Image::Snapshot(snapshot) => snapshot,
+            Image::Base => {
+                return Err(ApiError::unprocessable(
+                    "Only snapshots can be transferred; this is a public image.",
+                ));
+            }
+            Image::Missing => return Err(ApiError::not_found()),
+        };
         match kind {
             "transfer" => {}
             // Every image here already is a snapshot; convert is for backups.
@@ -152,48 +166,102 @@ impl World {
             .collect();
         due.sort_unstable();
         for (at, id) in due {
+            let Some(kind) = self.actions.get(&id).map(|a| a.kind.clone()) else {
+                continue;
+            };
+            let errored = self.take_planned_failure(&kind);
             if let Some(action) = self.actions.get_mut(&id) {
-                action.status = COMPLETED.to_string();
+                action.status = if errored { ERRORED } else { COMPLETED }.to_string();
                 action.completed_at = Some(at);
                 let action = action.clone();
-                self.apply_completion(&action);
+                if errored {
+                    self.unlock(&action);
+                } else {
+                    self.apply_completion(&action);
+                }
             }
         }
     }
 
-    fn apply_completion(&mut self, action: &ActionState) {
-        if action.kind == "transfer" {
-            // The image may have been deleted while the copy ran.
-            if let (Some(snapshot), Some(region)) =
-                (self.snapshots.get_mut(&action.resource_id), &action.region)
-                && !snapshot.regions.contains(region)
-            {
-                snapshot.regions.push(region.clone());
-            }
-            return;
+    /// Makes the next `count` actions of type `kind` to finish end `errored`
+    /// without effect (no snapshot, no new region, no power change).
+    pub fn plan_failures(&mut self, kind: &str, count: u32) {
+        if count > 0 {
+            self.planned_failures.push(PlannedFailure {
+                kind: kind.to_string(),
+                remaining: count,
+            });
         }
-        let snapshot_id = (action.kind == "snapshot").then(|| self.fresh_snapshot_id());
+    }
+
+    /// Uses up one planned failure for `kind`, if any is left.
+    fn take_planned_failure(&mut self, kind: &str) -> bool {
+        let Some(plan) = self
+            .planned_failures
+            .iter_mut()
+            .find(|p| p.kind == kind && p.remaining > 0)
+        else {
+            return false;
+        };
+        plan.remaining -= 1;
+        self.planned_failures.retain(|p| p.remaining > 0);
+        true
+    }
+
+    /// A finished droplet action, whatever its outcome, frees the droplet.
+    fn unlock(&mut self, action: &ActionState) {
+        if action.resource_type == "droplet"
+            && let Some(droplet) = self.droplets.get_mut(&action.resource_id)
+        {
+            droplet.locked = false;
+        }
+    }
+
+    /// The effect of an action that completed successfully.
+    fn apply_completion(&mut self, action: &ActionState) {
+        self.unlock(action);
+        match action.kind.as_str() {
+            "transfer" => self.add_region(action),
+            "snapshot" => self.create_snapshot(action),
+            "shutdown" | "power_off" => self.set_status(action.resource_id, "off"),
+            "power_on" => self.set_status(action.resource_id, "active"),
+            _ => {}
+        }
+    }
+
+    /// A finished transfer: the image now also lives in the target region,
+    /// unless it was deleted while the copy ran.
+    fn add_region(&mut self, action: &ActionState) {
+        if let (Some(snapshot), Some(region)) =
+            (self.snapshots.get_mut(&action.resource_id), &action.region)
+            && !snapshot.regions.contains(region)
+        {
+            snapshot.regions.push(region.clone());
+        }
+    }
+
+    /// A finished snapshot action: the snapshot appears, stamped with the
+    /// time it was requested, not the time it completed.
+    fn create_snapshot(&mut self, action: &ActionState) {
+        let id = self.fresh_snapshot_id();
         let Some(droplet) = self.droplets.get_mut(&action.resource_id) else {
             return;
         };
-        droplet.locked = false;
-        match action.kind.as_str() {
-            "shutdown" | "power_off" => droplet.status = "off".to_string(),
-            "power_on" => droplet.status = "active".to_string(),
-            _ => {}
-        }
-        if let Some(id) = snapshot_id {
-            droplet.snapshot_ids.push(id);
-            let snapshot = SnapshotState {
-                id,
-                name: action.snapshot_name.clone().unwrap_or_default(),
-                // Stamped with the request time, not the completion time.
-                created_at: action.started_at,
-                resource_id: droplet.id,
-                regions: vec![droplet.region.clone()],
-                size_gigabytes: SNAPSHOT_SIZE_GIGABYTES,
-            };
-            self.snapshots.insert(id, snapshot);
+        droplet.snapshot_ids.push(id);
+        let snapshot = SnapshotState {
+            id,
+            name: action.snapshot_name.clone().unwrap_or_default(),
+            created_at: action.started_at,
+            resource_id: droplet.id,
+            regions: vec![droplet.region.clone()],
+            size_gigabytes: SNAPSHOT_SIZE_GIGABYTES,
+        };
+        self.snapshots.insert(id, snapshot);
+    }
+
+    fn set_status(&mut self, droplet_id: u64, status: &str) {
+        if let Some(droplet) = self.droplets.get_mut(&droplet_id) {
+            droplet.status = status.to_string();
         }
     }
 

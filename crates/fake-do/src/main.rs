@@ -50,14 +50,18 @@ fn run() -> Result<FakeDo, String> {
     let options = parse_args(std::env::args().skip(1))?;
     let seed = load_seed(options.seed.as_deref())?;
     let fake = FakeDo::start_on(seed, options.port).map_err(|e| format!("cannot start: {e}"))?;
+    // The port file comes first, so whoever sees the stdout line can read
+    // it; it is renamed into place so a poller never reads it half-written.
+    if let Some(path) = options.port_file {
+        let partial = format!("{path}.partial");
+        std::fs::write(&partial, fake.port().to_string())
+            .and_then(|()| std::fs::rename(&partial, &path))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
     let mut stdout = std::io::stdout();
     writeln!(stdout, "fake-do listening on {}", fake.base_url())
         .and_then(|()| stdout.flush())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
-    if let Some(path) = options.port_file {
-        std::fs::write(&path, fake.port().to_string())
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-    }
     Ok(fake)
 }
 

@@ -59,7 +59,7 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
     let admission = admit(&mut lock(&shared), &seen);
     let request_id = admission.request_id.as_str();
     let mut delay = None;
-    let response = match admission.verdict {
+    let mut response = match admission.verdict {
         Verdict::Refuse(ref error) => error.render(Some(request_id)),
         Verdict::Serve(None) => finish(next.run(request).await, request_id),
         Verdict::Serve(Some(FaultKind::Status {
@@ -86,7 +86,6 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
             with_body(StatusCode::OK, body.clone(), "application/json")
         }
     };
-    let mut response = response;
     add_common_headers(response.headers_mut(), &admission);
     lock(&shared).requests.push(LoggedRequest {
         method: seen.method,

@@ -12,7 +12,7 @@ pub const DEFAULT_TOKEN: &str =
     "dop_v1_0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The default emulator clock start, 2026-01-01T00:00:00Z.
-pub const DEFAULT_NOW_SECONDS: i64 = 1_767_225_600;
+const DEFAULT_NOW_SECONDS: i64 = 1_767_225_600;
 
 /// Region used when a droplet or snapshot names none (the API's default).
 pub const DEFAULT_REGION: &str = "nyc3";

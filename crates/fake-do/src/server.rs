@@ -122,6 +122,13 @@ impl FakeDo {
         lock(&self.shared).faults.clear();
     }
 
+    /// Makes the next `count` actions of type `kind` (`transfer`,
+    /// `snapshot`, …) to finish end `errored` instead of completing: no
+    /// snapshot appears, no region is added, the droplet is unlocked.
+    pub fn fail_actions(&self, kind: &str, count: u32) {
+        lock(&self.shared).plan_failures(kind, count);
+    }
+
     /// Locks or unlocks a droplet by hand; unknown ids are ignored.
     pub fn set_locked(&self, droplet_id: u64, locked: bool) {
         lock(&self.shared).set_locked(droplet_id, locked);

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::Timestamp;
 
 use crate::faults::FaultList;
+use crate::lifecycle::PlannedFailure;
 use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
 use crate::ratelimit::RateWindow;
 use crate::seed::{DEFAULT_REGION, Seed};
@@ -20,6 +21,9 @@ const FIRST_ACTION_ID: u64 = 900_000_000;
 /// Billable size reported for every snapshot; the emulator stores no data,
 /// and the example value in do-api.md is as good as any.
 pub const SNAPSHOT_SIZE_GIGABYTES: f64 = 2.34;
+/// The public distribution image every droplet runs. It exists so that the
+/// image endpoints can show how they treat an image that is not a snapshot.
+pub const BASE_IMAGE_ID: u64 = 100_000_001;
 /// Seeded droplets claim to be this old at the clock start.
 const DROPLET_AGE_SECONDS: i64 = 365 * 24 * 3600;
 
@@ -39,9 +43,19 @@ pub struct World {
     pub rate: RateWindow,
     pub requests: Vec<LoggedRequest>,
     pub faults: FaultList,
+    pub planned_failures: Vec<PlannedFailure>,
     next_snapshot_id: u64,
     next_action_id: u64,
     requests_seen: u64,
+}
+
+/// What an image id names.
+#[derive(Debug, Clone, Copy)]
+pub enum Image<'a> {
+    Snapshot(&'a SnapshotState),
+    /// The public base image, which is not a snapshot.
+    Base,
+    Missing,
 }
 
 /// The world as the server thread and the test handle share it.
@@ -113,6 +127,7 @@ impl World {
             rate: RateWindow::new(seed.rate_limit_per_hour),
             requests: Vec::new(),
             faults: FaultList::default(),
+            planned_failures: Vec::new(),
             next_snapshot_id: above_seeded.max(FIRST_SNAPSHOT_ID),
             next_action_id: above_seeded.max(FIRST_ACTION_ID),
             requests_seen: 0,
@@ -123,6 +138,15 @@ impl World {
     pub fn advance(&mut self, seconds: i64) {
         self.now = add_seconds(self.now, seconds.max(0));
         self.complete_due();
+    }
+
+    /// Looks an image id up; snapshots win over the base image's id.
+    pub fn image(&self, id: u64) -> Image<'_> {
+        match self.snapshots.get(&id) {
+            Some(snapshot) => Image::Snapshot(snapshot),
+            None if id == BASE_IMAGE_ID => Image::Base,
+            None => Image::Missing,
+        }
     }
 
     /// Locks or unlocks a droplet by hand; `None` if there is no such droplet.

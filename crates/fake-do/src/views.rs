@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::model::{ActionState, DropletState, SnapshotState};
 use crate::regions::region_json;
 use crate::seed::DEFAULT_REGION;
-use crate::state::World;
+use crate::state::{BASE_IMAGE_ID, World};
 use crate::timefmt::rfc3339;
 
 /// Every droplet is the same small size; the tool never looks at it.
@@ -33,7 +33,7 @@ pub fn droplet(world: &World, d: &DropletState) -> Value {
         "backup_ids": [],
         "next_backup_window": null,
         "snapshot_ids": d.snapshot_ids,
-        "image": base_image(&d.region),
+        "image": base_image(),
         "volume_ids": [],
         "size": {
             "slug": SIZE_SLUG,
@@ -56,14 +56,14 @@ pub fn droplet(world: &World, d: &DropletState) -> Value {
 }
 
 /// The public distribution image every droplet claims to run.
-fn base_image(region: &str) -> Value {
+pub fn base_image() -> Value {
     json!({
-        "id": 100_000_001,
+        "id": BASE_IMAGE_ID,
         "name": "24.04 (LTS) x64",
         "distribution": "Ubuntu",
         "slug": "ubuntu-24-04-x64",
         "public": true,
-        "regions": [region],
+        "regions": ["ams3", "blr1", "fra1", "lon1", "nyc1", "nyc3", "sfo3", "sgp1", "syd1", "tor1"],
         "created_at": "2024-04-25T00:00:00Z",
         "type": "base",
         "min_disk_size": 7,

@@ -3,13 +3,24 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fake-do");
 
 /// A file name under the temp dir that no other test run uses.
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("fake-do-{}-{name}", std::process::id()))
+}
+
+/// Kills the server even when an assertion fails, so no orphan keeps the
+/// test harness's pipes open.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
@@ -21,16 +32,18 @@ fn serves_the_seed_and_reports_its_port() {
     )
     .expect("write seed");
     let port_file = scratch("port");
-    let mut child = Command::new(BIN)
-        .arg("--seed")
-        .arg(&seed)
-        .arg("--port-file")
-        .arg(&port_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = Running(
+        Command::new(BIN)
+            .arg("--seed")
+            .arg(&seed)
+            .arg("--port-file")
+            .arg(&port_file)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn"),
+    );
     let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout");
+    let stdout = child.0.stdout.take().expect("stdout");
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("read line");
@@ -48,8 +61,7 @@ fn serves_the_seed_and_reports_its_port() {
         .expect("write");
     let mut reply = String::new();
     stream.read_to_string(&mut reply).expect("read");
-    child.kill().expect("kill");
-    child.wait().expect("wait");
+    drop(child);
     let _ = std::fs::remove_file(&seed);
     let _ = std::fs::remove_file(&port_file);
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");

@@ -12,7 +12,7 @@ use super::{parse_body, parse_id};
 use crate::errors::ApiError;
 use crate::model::ActionState;
 use crate::pagination::{EmptyLinks, ListQuery};
-use crate::state::{Shared, World, lock};
+use crate::state::{Image, Shared, World, lock};
 use crate::views;
 
 pub fn routes() -> Router<Shared> {
@@ -70,7 +70,7 @@ impl Scope {
         let exists = match self {
             Scope::Any => true,
             Scope::Droplet(id) => world.droplets.contains_key(&id),
-            Scope::Image(id) => world.snapshots.contains_key(&id),
+            Scope::Image(id) => !matches!(world.image(id), Image::Missing),
         };
         if exists {
             Ok(())

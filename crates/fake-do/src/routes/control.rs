@@ -22,6 +22,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_fake/advance", post(advance))
         .route("/_fake/faults", post(add_fault).delete(clear_faults))
         .route("/_fake/lock", post(set_lock))
+        .route("/_fake/fail", post(fail_actions))
 }
 
 /// Control errors have no request id: they are not API requests.
@@ -105,4 +106,23 @@ async fn set_lock(State(shared): State<Shared>, body: Bytes) -> Response {
         Some(droplet) => Json(json!({ "droplet": droplet })).into_response(),
         None => reject(ApiError::not_found()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct Fail {
+    kind: String,
+    #[serde(default = "one")]
+    count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `{"kind": "transfer", "count": 1}`: the next `count` actions of that type
+/// to finish end `errored`.
+async fn fail_actions(State(shared): State<Shared>, body: Bytes) -> Result<StatusCode, Response> {
+    let Fail { kind, count } = parse_body(&body).map_err(reject)?;
+    lock(&shared).plan_failures(&kind, count);
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::parse_id;
 use crate::errors::ApiError;
-use crate::state::{Shared, lock};
+use crate::state::{Image, Shared, lock};
 use crate::views;
 
 pub fn routes() -> Router<Shared> {
@@ -20,20 +20,28 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let world = lock(&shared);
-    let snapshot = world.snapshots.get(&id).ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "image": views::image(snapshot) })))
+    let image = match lock(&shared).image(id) {
+        Image::Snapshot(snapshot) => views::image(snapshot),
+        Image::Base => views::base_image(),
+        Image::Missing => return Err(ApiError::not_found()),
+    };
+    Ok(Json(json!({ "image": image })))
 }
 
-/// `DELETE /v2/images/{id}`: the same deletion as `/v2/snapshots/{id}`.
+/// `DELETE /v2/images/{id}`: the same deletion as `/v2/snapshots/{id}`; the
+/// public base image is not the account's to delete.
 async fn remove(
     State(shared): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    if lock(&shared).delete_snapshot(id) {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found())
+    let mut world = lock(&shared);
+    match world.image(id) {
+        Image::Snapshot(_) => {
+            world.delete_snapshot(id);
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Image::Base => Err(ApiError::for_status(StatusCode::FORBIDDEN)),
+        Image::Missing => Err(ApiError::not_found()),
     }
 }

@@ -10,7 +10,7 @@ use super::parse_id;
 use crate::errors::ApiError;
 use crate::model::SnapshotState;
 use crate::pagination::{EmptyLinks, ListQuery};
-use crate::state::{Shared, lock};
+use crate::state::{Image, Shared, lock};
 use crate::views;
 
 pub fn routes() -> Router<Shared> {
@@ -46,9 +46,10 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let world = lock(&shared);
-    let snapshot = world.snapshots.get(&id).ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!({ "snapshot": views::snapshot(snapshot) })))
+    match lock(&shared).image(id) {
+        Image::Snapshot(snapshot) => Ok(Json(json!({ "snapshot": views::snapshot(snapshot) }))),
+        other => Err(refusal(other)),
+    }
 }
 
 /// `DELETE /v2/snapshots/{id}`: 204, then 404 for the same id.
@@ -57,9 +58,21 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    if lock(&shared).delete_snapshot(id) {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found())
+    let mut world = lock(&shared);
+    match world.image(id) {
+        Image::Snapshot(_) => {
+            world.delete_snapshot(id);
+            Ok(StatusCode::NO_CONTENT)
+        }
+        other => Err(refusal(other)),
+    }
+}
+
+/// Since 2024 these endpoints refuse images that are not snapshots with a
+/// 400 (spec `not_a_snapshot.yml`).
+fn refusal(image: Image<'_>) -> ApiError {
+    match image {
+        Image::Base => ApiError::bad_request("the resource is not a snapshot"),
+        _ => ApiError::not_found(),
     }
 }

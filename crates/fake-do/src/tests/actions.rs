@@ -217,3 +217,26 @@ fn completed_at_is_the_due_time_not_the_advance_time() {
     let newest = fake.snapshots().into_iter().last().expect("snapshot");
     assert_eq!(newest.name, "late");
 }
+
+#[test]
+fn planned_failure_errors_a_snapshot_and_frees_the_droplet() {
+    let fake = start(small_seed());
+    let fail = super::client::send(
+        &fake,
+        "POST",
+        "/_fake/fail",
+        None,
+        Some(r#"{"kind": "snapshot"}"#),
+    );
+    assert_eq!(fail.status, 204);
+    post(
+        &fake,
+        "/v2/droplets/1/actions",
+        r#"{"type":"snapshot","name":"doomed"}"#,
+    );
+    fake.advance(600);
+    assert_eq!(fake.actions()[0].status, "errored");
+    assert!(!fake.droplets()[0].locked);
+    assert_eq!(fake.droplets()[0].snapshot_ids, [100]);
+    assert!(fake.snapshots().iter().all(|s| s.name != "doomed"));
+}

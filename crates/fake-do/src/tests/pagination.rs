@@ -160,3 +160,55 @@ fn non_numeric_paging_is_a_400() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["id"], "bad_request");
 }
+
+#[test]
+fn pages_through_2500_snapshots_of_250_droplets() {
+    let mut seed = many_droplets();
+    seed.snapshots = (1..=250)
+        .flat_map(|droplet| {
+            (0..10).map(move |n| SeedSnapshot {
+                id: 1_000 + droplet * 10 + n,
+                name: format!("web-{droplet}-{n}"),
+                resource_id: droplet,
+                ..Default::default()
+            })
+        })
+        .collect();
+    let fake = start(seed);
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    for page in 1..=13 {
+        let body = get(
+            &fake,
+            &format!("/v2/snapshots?resource_type=droplet&page={page}&per_page=200"),
+        )
+        .json();
+        assert_eq!(body["meta"]["total"], 2500);
+        let has_next = body["links"]["pages"].get("next").is_some();
+        assert_eq!(has_next, page < 13, "page {page}");
+        seen.extend(
+            body["snapshots"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|s| s["id"].clone()),
+        );
+    }
+    assert_eq!(seen.len(), 2500);
+    for page in 1..=2 {
+        let body = get(
+            &fake,
+            &format!("/v2/droplets?tag_name=env:prod&page={page}&per_page=200"),
+        )
+        .json();
+        for droplet in body["droplets"].as_array().expect("list") {
+            assert_eq!(droplet["snapshot_ids"].as_array().map(Vec::len), Some(10));
+        }
+    }
+    let one = get(&fake, "/v2/droplets/250/snapshots?per_page=200").json();
+    assert_eq!(one["meta"]["total"], 10);
+    eprintln!(
+        "paged 2500 snapshots and 250 droplets in {:?}",
+        started.elapsed()
+    );
+}

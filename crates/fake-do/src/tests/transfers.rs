@@ -114,3 +114,58 @@ fn transfer_of_an_image_deleted_meanwhile_just_completes() {
     assert_eq!(fake.actions()[0].status, "completed");
     assert!(fake.snapshots().is_empty());
 }
+
+#[test]
+fn planned_failure_errors_a_transfer_without_adding_the_region() {
+    let fake = start(small_seed());
+    fake.fail_actions("transfer", 1);
+    post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    fake.advance(1800);
+    let action = &fake.actions()[0];
+    assert_eq!(action.status, "errored");
+    assert!(action.completed_at.is_some());
+    assert_eq!(fake.snapshots()[0].regions, ["nyc3"]);
+    let polled = get(&fake, &format!("/v2/actions/{}", action.id)).json();
+    assert_eq!(polled["action"]["status"], "errored");
+    // Only one failure was planned: the retry succeeds.
+    post(
+        &fake,
+        "/v2/images/100/actions",
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    fake.advance(1800);
+    assert_eq!(fake.snapshots()[0].regions, ["nyc3", "lon1"]);
+}
+
+#[test]
+fn the_base_image_is_not_a_snapshot() {
+    let fake = start(small_seed());
+    let base = get(&fake, "/v2/droplets/1").json()["droplet"]["image"]["id"].clone();
+    let base = base.as_u64().expect("image id");
+    let image = get(&fake, &format!("/v2/images/{base}")).json();
+    assert_eq!(image["image"]["type"], "base");
+    assert_eq!(image["image"]["public"], true);
+    let as_snapshot = get(&fake, &format!("/v2/snapshots/{base}"));
+    assert_eq!(as_snapshot.status, 400);
+    assert_eq!(
+        as_snapshot.json()["message"],
+        "the resource is not a snapshot"
+    );
+    let deleted = super::client::delete(&fake, &format!("/v2/snapshots/{base}"));
+    assert_eq!(deleted.status, 400);
+    let deleted = super::client::delete(&fake, &format!("/v2/images/{base}"));
+    assert_eq!(deleted.status, 403);
+    assert_eq!(deleted.json()["id"], "forbidden");
+    let transfer = post(
+        &fake,
+        &format!("/v2/images/{base}/actions"),
+        r#"{"type":"transfer","region":"lon1"}"#,
+    );
+    assert_eq!(transfer.status, 422);
+    let actions = get(&fake, &format!("/v2/images/{base}/actions")).json();
+    assert_eq!(actions["meta"]["total"], 0);
+}
