@@ -6,7 +6,7 @@ use std::process::Command;
 
 use fake_do::{DEFAULT_TOKEN, FakeDo, LoggedRequest, Seed, SeedDroplet, SeedSnapshot};
 
-use crate::harness::{Run, command, do_snapshot_env, finish};
+use crate::harness::{Run, command, finish};
 
 /// The emulator's clock at the start of every test: 2026-01-01T00:00:00Z.
 pub const T0: i64 = 1_767_225_600;
@@ -98,25 +98,23 @@ impl Account {
     /// The command `run` runs, for a test that starts it in the background.
     pub fn command(&self, args: &[&str]) -> Command {
         let token = self.token_file.display().to_string();
-        let lock = self.lock_file().display().to_string();
-        let url = self.fake.base_url();
-        let mut all = vec![
-            "--token",
-            &token,
-            "--api-url",
-            &url,
-            "--lock-file",
-            &lock,
-            "--virtual-sleep",
-            "--timeout",
-            "2",
-        ];
+        let mut all = vec!["--token", &token];
         all.extend_from_slice(args);
-        command(&all, &[])
+        self.command_env(&all, &[])
     }
 
-    /// Runs with no `--token`, the token given through the environment instead.
+    /// Runs with no `--token` unless `args` has one: the token can come through `env`.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        finish(
+            self.command_env(args, env)
+                .output()
+                .expect("the binary runs"),
+        )
+    }
+
+    /// The binary pointed at the emulator, with a private lock file, virtual sleeps and a short
+    /// request timeout.
+    fn command_env(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let lock = self.lock_file().display().to_string();
         let url = self.fake.base_url();
         let mut all = vec![
@@ -129,7 +127,7 @@ impl Account {
             "2",
         ];
         all.extend_from_slice(args);
-        do_snapshot_env(&all, env)
+        command(&all, env)
     }
 
     /// Requests whose method changes something.

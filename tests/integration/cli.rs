@@ -98,18 +98,14 @@ fn bad_spans_are_usage_errors_naming_flag_value_and_units() {
         assert!(run.stdout.is_empty());
     }
     let run = do_snapshot(&["-s", "3x"]);
-    assert!(
-        run.stderr.contains("m (months of 30 days)"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("m (months of 30 days)");
 }
 
 #[test]
 fn missing_snapshot_age_is_a_usage_error() {
     let run = do_snapshot(&["--simulate", "1h:1d"]);
     run.expect_code(2);
-    assert!(run.stderr.contains("--snapshot <AGE>"), "{}", run.stderr);
+    run.expect_stderr("--snapshot <AGE>");
 }
 
 #[test]
@@ -136,18 +132,14 @@ fn bad_prefix_tag_region_and_url_are_usage_errors() {
         "http://example.com",
     ]);
     run.expect_code(2);
-    assert!(run.stderr.contains("--api-url"), "{}", run.stderr);
+    run.expect_stderr("--api-url");
 }
 
 #[test]
 fn no_token_names_both_ways_to_give_one() {
     let run = do_snapshot(&["-s", "1d"]);
     run.expect_code(2).expect_no_panic();
-    assert!(
-        run.stderr.contains("--token") && run.stderr.contains("DO_TOKEN"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("--token").expect_stderr("DO_TOKEN");
 }
 
 #[test]
@@ -155,11 +147,7 @@ fn syslog_without_a_socket_says_so_and_still_logs() {
     let run = do_snapshot(&["-s", "1d", "-k", "0d:6h", "--simulate", "1d:2d", "--syslog"]);
     run.expect_code(0);
     if !std::path::Path::new("/dev/log").exists() {
-        assert!(run.stderr.contains("no syslog socket"), "{}", run.stderr);
-        assert!(
-            run.stderr.contains("AGE 6h is younger than -s 1d"),
-            "{}",
-            run.stderr
-        );
+        run.expect_stderr("no syslog socket");
+        run.expect_stderr("AGE 6h is younger than -s 1d");
     }
 }

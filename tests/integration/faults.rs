@@ -41,6 +41,14 @@ fn on(path: &str, kind: FaultKind) -> Fault {
     }
 }
 
+/// A fault on POST requests to `path`.
+fn post(path: &str, kind: FaultKind) -> Fault {
+    Fault {
+        method: Some("POST".into()),
+        ..on(path, kind)
+    }
+}
+
 fn times(fault: Fault, n: u32) -> Fault {
     Fault { times: n, ..fault }
 }
@@ -121,13 +129,9 @@ fn an_endless_429_gives_up_deleting_nothing() {
     account.fake.add_fault(on("/v2/snapshots", status(429)));
     let run = account.run(&POLICY);
     run.expect_code(1).expect_no_panic();
-    assert!(run.stderr.contains("429"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("gave up after 5 tries"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("nothing was deleted"), "{}", run.stderr);
+    run.expect_stderr("429");
+    run.expect_stderr("gave up after 5 tries");
+    run.expect_stderr("nothing was deleted");
     assert_untouched(&account);
     assert!(account.mutations().is_empty());
 }
@@ -151,7 +155,7 @@ fn a_5xx_burst_with_html_pages_is_retried() {
         .add_fault(times(on("/v2/snapshots/", status(503)), 2));
     let run = account.run(&POLICY);
     run.expect_code(0);
-    assert!(run.stderr.contains("502 Bad Gateway"), "{}", run.stderr);
+    run.expect_stderr("502 Bad Gateway");
     assert_policy_applied(&account);
 }
 
@@ -170,11 +174,7 @@ fn a_timeout_is_retried() {
     ));
     let run = account.run(&POLICY);
     run.expect_code(0);
-    assert!(
-        run.stderr.contains("no answer within 2 s"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("no answer within 2 s");
     assert_policy_applied(&account);
 }
 
@@ -186,7 +186,7 @@ fn a_truncated_page_is_read_again() {
         .add_fault(times(on("/v2/snapshots", FaultKind::Truncate), 1));
     let run = account.run(&POLICY);
     run.expect_code(0);
-    assert!(run.stderr.contains("could not be read"), "{}", run.stderr);
+    run.expect_stderr("could not be read");
     assert_policy_applied(&account);
 }
 
@@ -212,8 +212,8 @@ fn a_failure_on_page_3_of_the_snapshot_listing_deletes_nothing() {
     });
     let run = account.run(&["-s", "1d", "-k", "0d:1w"]);
     run.expect_code(1).expect_no_panic();
-    assert!(run.stderr.contains("page=3"), "{}", run.stderr);
-    assert!(run.stderr.contains("nothing was deleted"), "{}", run.stderr);
+    run.expect_stderr("page=3");
+    run.expect_stderr("nothing was deleted");
     assert!(account.mutations().is_empty(), "{:?}", account.mutations());
 }
 
@@ -235,12 +235,8 @@ fn an_incomplete_listing_deletes_nothing() {
     ));
     let run = account.run(&POLICY);
     run.expect_code(1);
-    assert!(run.stderr.contains("incomplete"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("meta.total says 6 but 1 were listed"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("incomplete");
+    run.expect_stderr("meta.total says 6 but 1 were listed");
     assert!(account.mutations().is_empty());
 }
 
@@ -266,12 +262,8 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
     });
     let run = account.run(&POLICY);
     run.expect_code(3).expect_no_panic();
-    assert!(
-        run.stderr.contains("snapshot \"99\": created_at"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stdout.contains("withheld: web-1"), "{}", run.stdout);
+    run.expect_stderr("snapshot \"99\": created_at");
+    run.expect_stdout("withheld: web-1");
     let ids = remaining_ids(&account);
     assert!(
         ids.contains(&10) && ids.contains(&11),
@@ -311,83 +303,58 @@ fn fake_snapshots(account: &Account) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Faults on the snapshot request itself: whatever happened to the answer, the droplet gets
+/// exactly one snapshot, and the request is repeated only when none started.
 #[test]
-fn a_timeout_on_the_snapshot_request_after_it_was_accepted_makes_no_second_snapshot() {
-    let account = account();
-    account.fake.add_fault(Fault {
-        method: Some("POST".into()),
-        times: 1,
-        ..on(
-            "/v2/droplets/1/actions",
+fn faults_on_the_snapshot_request_never_make_a_second_snapshot() {
+    let cases = [
+        (
+            "a timeout after the request was accepted",
             FaultKind::Delay {
                 millis: 2_500,
                 apply: true,
             },
-        )
-    });
-    let run = account.run(&POLICY);
-    run.expect_code(0);
-    assert!(
-        run.stderr
-            .contains("the snapshot did start; not asking again"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(account.count("POST", "/v2/droplets/1/actions"), 1);
-    assert_policy_applied(&account);
-}
-
-#[test]
-fn a_lost_answer_to_the_snapshot_request_makes_no_second_snapshot() {
-    let account = account();
-    account.fake.add_fault(Fault {
-        method: Some("POST".into()),
-        times: 1,
-        ..on(
-            "/v2/droplets/2/actions",
+            1,
+            "the snapshot did start; not asking again",
+        ),
+        (
+            "a 500 after the request was accepted",
             FaultKind::AfterApply { status: 500 },
-        )
-    });
-    let run = account.run(&POLICY);
-    run.expect_code(0);
-    assert_eq!(account.count("POST", "/v2/droplets/2/actions"), 1);
-    assert_policy_applied(&account);
-}
-
-#[test]
-fn a_5xx_on_the_snapshot_request_that_started_nothing_is_asked_again() {
-    let account = account();
-    account.fake.add_fault(Fault {
-        method: Some("POST".into()),
-        times: 1,
-        ..on("/v2/droplets/1/actions", status(500))
-    });
-    let run = account.run(&POLICY);
-    run.expect_code(0);
-    assert!(
-        run.stderr.contains("no snapshot started; asking again"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(account.count("POST", "/v2/droplets/1/actions"), 2);
-    assert_policy_applied(&account);
+            1,
+            "the snapshot did start; not asking again",
+        ),
+        (
+            "a 500 with nothing started",
+            status(500),
+            2,
+            "no snapshot started; asking again",
+        ),
+    ];
+    for (case, kind, posts, message) in cases {
+        let account = account();
+        account
+            .fake
+            .add_fault(times(post("/v2/droplets/1/actions", kind), 1));
+        let run = account.run(&POLICY);
+        run.expect_code(0).expect_stderr(message);
+        assert_eq!(
+            account.count("POST", "/v2/droplets/1/actions"),
+            posts,
+            "{case}"
+        );
+        assert_policy_applied(&account);
+    }
 }
 
 #[test]
 fn a_422_on_a_locked_droplet_is_a_skip_not_a_failure() {
     let account = account();
-    account.fake.add_fault(Fault {
-        method: Some("POST".into()),
-        ..on("/v2/droplets/1/actions", status(422))
-    });
+    account
+        .fake
+        .add_fault(post("/v2/droplets/1/actions", status(422)));
     let run = account.run(&POLICY);
     run.expect_code(0);
-    assert!(
-        run.stdout
-            .contains("skipped: the droplet already has a pending event"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("skipped: the droplet already has a pending event");
     assert_eq!(account.snapshot_actions(1), 0);
     assert_eq!(account.snapshot_actions(2), 1);
 }
@@ -419,11 +386,7 @@ fn a_deletion_failure_on_one_droplet_leaves_the_others_done() {
     });
     let run = account.run(&POLICY);
     run.expect_code(3).expect_no_panic();
-    assert!(
-        run.stdout.contains("error: web-2: DELETE /v2/snapshots/20"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("error: web-2: DELETE /v2/snapshots/20");
     let ids = remaining_ids(&account);
     assert!(
         ids.contains(&20) && !ids.contains(&21) && !ids.contains(&10),
@@ -436,11 +399,7 @@ fn max_delete_holds_back_the_rest_and_says_so() {
     let account = account();
     let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "1"]);
     run.expect_code(3);
-    assert!(
-        run.stdout.contains("--max-delete held back 3 deletion(s)"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("--max-delete held back 3 deletion(s)");
     assert_eq!(account.count("DELETE", "/v2/snapshots/"), 1);
     let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "10"]);
     run.expect_code(0);
@@ -461,16 +420,8 @@ fn ages_follow_the_api_clock_and_future_snapshots_are_kept() {
     ));
     let run = account.run(&["-s", "1d", "-k", "0d:6m"]);
     run.expect_code(0);
-    assert!(
-        run.stderr.contains("differs from the API's"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("dated after the API's clock"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("differs from the API's");
+    run.expect_stderr("dated after the API's clock");
     assert_eq!(remaining_ids(&account), [10, 11, 12]);
     // The future-dated snapshot does not stop the one that is due.
     assert_eq!(account.snapshot_actions(1), 1);
@@ -490,11 +441,7 @@ fn names_from_the_api_are_escaped() {
             "{text:?}"
         );
     }
-    assert!(
-        run.stdout.contains("evil\\u{1b}[2J\\u{202e}"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("evil\\u{1b}[2J\\u{202e}");
 }
 
 #[test]
@@ -510,11 +457,7 @@ fn running_low_on_the_hourly_allowance_slows_down_instead_of_hitting_429() {
     let account = Account::start(s);
     let run = account.run(&["-s", "1d", "-v"]);
     run.expect_code(0);
-    assert!(
-        run.stderr.contains("API requests left this hour; pausing"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("API requests left this hour; pausing");
     assert!(account.fake.requests().iter().all(|r| r.status != 429));
     assert_eq!(account.snapshot_actions(1) + account.snapshot_actions(2), 2);
 }
@@ -526,11 +469,7 @@ fn a_used_up_hourly_allowance_is_reported_not_waited_out_for_an_hour() {
     let account = Account::start(s);
     let run = account.run(&["-s", "1d"]);
     run.expect_code(1).expect_no_panic();
-    assert!(run.stderr.contains("429"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("longer than the 300 s a run waits"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("429");
+    run.expect_stderr("longer than the 300 s a run waits");
     assert!(account.mutations().is_empty());
 }

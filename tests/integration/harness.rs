@@ -20,6 +20,28 @@ impl Run {
         self
     }
 
+    /// stdout contains `text`.
+    #[track_caller]
+    pub fn expect_stdout(&self, text: &str) -> &Run {
+        assert!(
+            self.stdout.contains(text),
+            "{text:?} not in stdout:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    /// stderr contains `text`.
+    #[track_caller]
+    pub fn expect_stderr(&self, text: &str) -> &Run {
+        assert!(
+            self.stderr.contains(text),
+            "{text:?} not in stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
     /// Neither a panic nor a backtrace reached the user.
     #[track_caller]
     pub fn expect_no_panic(&self) -> &Run {
@@ -36,12 +58,7 @@ impl Run {
 /// Runs `do-snapshot` with `args` and the environment cleared of anything that could reach a
 /// real account.
 pub fn do_snapshot(args: &[&str]) -> Run {
-    do_snapshot_env(args, &[])
-}
-
-/// Runs `do-snapshot` with `args` and extra environment variables.
-pub fn do_snapshot_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    finish(command(args, env).output().expect("the binary runs"))
+    finish(command(args, &[]).output().expect("the binary runs"))
 }
 
 /// The `do-snapshot` command, not yet started.

@@ -37,18 +37,8 @@ fn a_second_run_finds_the_lock_and_exits_4() {
     }
     let second = account.run(&["-s", "1d"]);
     second.expect_code(4).expect_no_panic();
-    assert!(
-        second
-            .stderr
-            .contains("another do-snapshot run holds the lock"),
-        "{}",
-        second.stderr
-    );
-    assert!(
-        second.stderr.contains(&format!("(pid {pid})")),
-        "{}",
-        second.stderr
-    );
+    second.expect_stderr("another do-snapshot run holds the lock");
+    second.expect_stderr(&format!("(pid {pid})"));
     assert!(second.stdout.is_empty());
     let first = finish(first.wait_with_output().expect("the first run ends"));
     first.expect_code(0);

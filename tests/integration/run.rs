@@ -21,12 +21,7 @@ fn a_first_run_snapshots_every_tagged_droplet_and_nothing_else() {
     run.expect_code(0).expect_no_panic();
     for (id, name) in [(1, "web-1"), (2, "web-2"), (3, "db-1")] {
         assert_eq!(account.snapshot_actions(id), 1, "{id}");
-        assert!(
-            run.stdout
-                .contains(&format!("taken: {name}-autosnapshot-20260101T000000Z")),
-            "{}",
-            run.stdout
-        );
+        run.expect_stdout(&format!("taken: {name}-autosnapshot-20260101T000000Z"));
     }
     assert_eq!(account.snapshot_actions(4), 0);
     assert!(!run.stdout.contains("scratch"));
@@ -52,11 +47,7 @@ fn a_run_before_the_snapshot_age_takes_none() {
     let run = account.run(&["-s", "1d"]);
     run.expect_code(0);
     assert!(account.mutations().is_empty(), "{:?}", account.mutations());
-    assert!(
-        run.stdout.contains("not due (newest 2026-01-01T00:00:00Z)"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("not due (newest 2026-01-01T00:00:00Z)");
     account.fake.advance(HOUR);
     account.run(&["-s", "1d"]).expect_code(0);
     assert_eq!(account.snapshot_actions(1), 2);
@@ -72,21 +63,12 @@ fn a_snapshot_in_progress_is_not_duplicated() {
     account.fake.advance(HOUR);
     let run = account.run(&["-s", "1h"]);
     run.expect_code(0);
-    assert!(
-        run.stdout.contains("skipped: the droplet is locked"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("skipped: the droplet is locked");
     // Even if the lock flag were wrong, the droplet's actions show the snapshot.
     account.fake.set_locked(1, false);
     let run = account.run(&["-s", "1h"]);
     run.expect_code(0);
-    assert!(
-        run.stdout
-            .contains("skipped: a snapshot is already in progress"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stdout("skipped: a snapshot is already in progress");
     assert_eq!(account.snapshot_actions(1), 1);
 }
 
@@ -198,16 +180,8 @@ fn dryrun_sends_only_reads_and_says_what_it_would_do() {
         let run = account.run(&["-s", "1d", "-k", "0d:1w", "-r", "lon1", flag]);
         run.expect_code(0);
         assert!(account.mutations().is_empty(), "{:?}", account.mutations());
-        assert!(
-            run.stdout.contains("would take: web-1-autosnapshot-"),
-            "{}",
-            run.stdout
-        );
-        assert!(
-            run.stdout.contains("Dry run: nothing was changed."),
-            "{}",
-            run.stdout
-        );
+        run.expect_stdout("would take: web-1-autosnapshot-");
+        run.expect_stdout("Dry run: nothing was changed.");
         let json = account.run(&["-s", "1d", "-k", "0d:1w", "-r", "lon1", flag, "--json"]);
         let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         assert_eq!(doc["dry_run"], true);
@@ -263,11 +237,7 @@ fn a_rejected_token_fails_cleanly_touching_nothing() {
     let wrong = format!("dop_v1_{}", "f".repeat(64));
     let run = account.run_env(&["-s", "1d", "-k", "0d:1h"], &[("DO_TOKEN", &wrong)]);
     run.expect_code(1).expect_no_panic();
-    assert!(
-        run.stderr.contains("the API rejected the token (401"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("the API rejected the token (401");
     assert!(account.mutations().is_empty());
     assert!(!run.stderr.contains(&wrong) && !run.stdout.contains(&wrong));
 }
@@ -318,15 +288,7 @@ fn a_tag_no_droplet_carries_is_reported() {
     let account = three_tagged_one_not();
     let run = account.run(&["-s", "1d", "-t", "prdo"]);
     run.expect_code(0);
-    assert!(
-        run.stderr.contains("no droplet carries the tag `prdo`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stdout.contains("(no droplet carries the tag)"),
-        "{}",
-        run.stdout
-    );
+    run.expect_stderr("no droplet carries the tag `prdo`");
+    run.expect_stdout("(no droplet carries the tag)");
     assert!(account.mutations().is_empty());
 }

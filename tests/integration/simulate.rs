@@ -21,20 +21,23 @@ Time                    Name
 2019-01-06T01:47:36Z    simulated-autosnapshot-20190106T014736Z
 ";
 
+/// The seed README's simulation, with the start its table shows.
+const SEED_EXAMPLE: &[&str] = &[
+    "-s",
+    "1d",
+    "-k",
+    "2w:1w",
+    "-k",
+    "1w:1m",
+    "--simulate",
+    "4h:3m",
+    "--start",
+    "2018-10-09T01:47:36Z",
+];
+
 #[test]
 fn reproduces_the_seed_readme_table() {
-    let run = do_snapshot(&[
-        "-s",
-        "1d",
-        "-k",
-        "2w:1w",
-        "-k",
-        "1w:1m",
-        "--simulate",
-        "4h:3m",
-        "--start",
-        "2018-10-09T01:47:36Z",
-    ]);
+    let run = do_snapshot(SEED_EXAMPLE);
     run.expect_code(0);
     assert!(run.stdout.starts_with(SEED_TABLE), "{}", run.stdout);
     let summary = &run.stdout[SEED_TABLE.len()..];
@@ -44,28 +47,12 @@ fn reproduces_the_seed_readme_table() {
          deleted, 13 kept.\n"
     );
     // The seed README's point: this policy cannot keep one snapshot a week.
-    assert!(
-        run.stderr.contains("-k 1w:1m asks for one snapshot per 1w"),
-        "{}",
-        run.stderr
-    );
+    run.expect_stderr("-k 1w:1m asks for one snapshot per 1w");
 }
 
 #[test]
 fn json_output_is_one_document() {
-    let run = do_snapshot(&[
-        "-s",
-        "1d",
-        "-k",
-        "2w:1w",
-        "-k",
-        "1w:1m",
-        "--simulate",
-        "4h:3m",
-        "--start",
-        "2018-10-09T01:47:36Z",
-        "--json",
-    ]);
+    let run = do_snapshot(&[SEED_EXAMPLE, &["--json"]].concat());
     run.expect_code(0);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
     let snapshots = doc["snapshots"].as_array().unwrap();
