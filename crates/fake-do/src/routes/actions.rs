@@ -105,11 +105,22 @@ fn show(shared: &Shared, scope: Scope, action_id: &str) -> Result<Json<Value>, A
     Ok(Json(json!({ "action": views::action(&world, action) })))
 }
 
-fn created(world: &World, action: &ActionState) -> (StatusCode, Json<Value>) {
-    (
+/// `POST …/actions` on the droplet or image `scope` names: a 404 for an
+/// unknown resource comes before any complaint about the body, then `begin`
+/// reads the fields its action type needs and starts it.
+fn start(
+    shared: &Shared,
+    scope: Scope,
+    body: &[u8],
+    begin: impl FnOnce(&mut World, ActionRequest) -> Result<ActionState, ApiError>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut world = lock(shared);
+    scope.check_exists(&world)?;
+    let action = begin(&mut world, parse_body(body)?)?;
+    Ok((
         StatusCode::CREATED,
-        Json(json!({ "action": views::action(world, action) })),
-    )
+        Json(json!({ "action": views::action(&world, &action) })),
+    ))
 }
 
 async fn list_all(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, ApiError> {
@@ -138,19 +149,16 @@ async fn show_for_droplet(
     show(&shared, Scope::Droplet(parse_id(&id)?), &aid)
 }
 
-/// `POST /v2/droplets/{id}/actions`: 404 for an unknown droplet comes before
-/// any complaint about the body.
+/// `POST /v2/droplets/{id}/actions` with `{"type": …, "name": …}`.
 async fn start_for_droplet(
     State(shared): State<Shared>,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = parse_id(&id)?;
-    let mut world = lock(&shared);
-    Scope::Droplet(id).check_exists(&world)?;
-    let request: ActionRequest = parse_body(&body)?;
-    let action = world.start_droplet_action(id, request.kind()?, request.name.clone())?;
-    Ok(created(&world, &action))
+    start(&shared, Scope::Droplet(id), &body, |world, request| {
+        world.start_droplet_action(id, request.kind()?, request.name.clone())
+    })
 }
 
 async fn list_for_image(
@@ -175,9 +183,7 @@ async fn start_for_image(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let id = parse_id(&id)?;
-    let mut world = lock(&shared);
-    Scope::Image(id).check_exists(&world)?;
-    let request: ActionRequest = parse_body(&body)?;
-    let action = world.start_image_action(id, request.kind()?, request.region.clone())?;
-    Ok(created(&world, &action))
+    start(&shared, Scope::Image(id), &body, |world, request| {
+        world.start_image_action(id, request.kind()?, request.region.clone())
+    })
 }

@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::parse_id;
+use super::{parse_id, snapshots};
 use crate::errors::ApiError;
 use crate::state::{Image, Shared, lock};
 use crate::views;
@@ -28,20 +28,19 @@ async fn show(
     Ok(Json(json!({ "image": image })))
 }
 
-/// `DELETE /v2/images/{id}`: the same deletion as `/v2/snapshots/{id}`; the
-/// public base image is not the account's to delete.
+/// `DELETE /v2/images/{id}`: the same deletion as `/v2/snapshots/{id}`.
 async fn remove(
     State(shared): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    let mut world = lock(&shared);
-    match world.image(id) {
-        Image::Snapshot(_) => {
-            world.delete_snapshot(id);
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Image::Base => Err(ApiError::for_status(StatusCode::FORBIDDEN)),
-        Image::Missing => Err(ApiError::not_found()),
+    snapshots::delete(&shared, &id, refusal)
+}
+
+/// The public base image is not the account's to delete, so 403 rather than
+/// the 400 `/v2/snapshots/{id}` gives it.
+fn refusal(image: Image<'_>) -> ApiError {
+    match image {
+        Image::Base => ApiError::for_status(StatusCode::FORBIDDEN),
+        _ => ApiError::not_found(),
     }
 }

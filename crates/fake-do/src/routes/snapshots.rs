@@ -57,14 +57,25 @@ async fn remove(
     State(shared): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    let mut world = lock(&shared);
+    delete(&shared, &id, refusal)
+}
+
+/// Deletes the snapshot `raw_id` names with a 204. `/v2/snapshots/{id}` and
+/// `/v2/images/{id}` delete the same way and differ only in how they refuse
+/// an id that is not a snapshot, which `refuse` decides.
+pub(super) fn delete(
+    shared: &Shared,
+    raw_id: &str,
+    refuse: fn(Image<'_>) -> ApiError,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(raw_id)?;
+    let mut world = lock(shared);
     match world.image(id) {
         Image::Snapshot(_) => {
             world.delete_snapshot(id);
             Ok(StatusCode::NO_CONTENT)
         }
-        other => Err(refusal(other)),
+        other => Err(refuse(other)),
     }
 }
 

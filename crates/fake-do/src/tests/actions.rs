@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
-use super::client::{get, post};
+use super::client::{control_post, get, post};
 use super::fixtures::{small_seed, start};
+use super::requests::start_snapshot;
 use crate::Seed;
 
 #[test]
@@ -11,11 +12,7 @@ fn snapshot_action_runs_locks_and_completes_on_the_emulator_clock() {
     let fake = start(small_seed());
     fake.advance(30);
     let started_at = fake.now();
-    let reply = post(
-        &fake,
-        "/v2/droplets/1/actions",
-        r#"{"type":"snapshot","name":"web-1-new"}"#,
-    );
+    let reply = start_snapshot(&fake, 1, "web-1-new");
     assert_eq!(reply.status, 201);
     let action = reply.json()["action"].clone();
     assert_eq!(action["status"], "in-progress");
@@ -31,11 +28,7 @@ fn snapshot_action_runs_locks_and_completes_on_the_emulator_clock() {
 
     let droplet = get(&fake, "/v2/droplets/1").json();
     assert_eq!(droplet["droplet"]["locked"], true);
-    let again = post(
-        &fake,
-        "/v2/droplets/1/actions",
-        r#"{"type":"snapshot","name":"x"}"#,
-    );
+    let again = start_snapshot(&fake, 1, "x");
     assert_eq!(again.status, 422);
     assert_eq!(again.json()["id"], "unprocessable_entity");
     assert_eq!(
@@ -95,22 +88,14 @@ fn snapshot_action_runs_locks_and_completes_on_the_emulator_clock() {
 fn hand_locked_droplet_refuses_actions() {
     let fake = start(small_seed());
     fake.set_locked(2, true);
-    let reply = post(
-        &fake,
-        "/v2/droplets/2/actions",
-        r#"{"type":"snapshot","name":"n"}"#,
-    );
+    let reply = start_snapshot(&fake, 2, "n");
     assert_eq!(reply.status, 422);
     assert_eq!(
         reply.json()["message"],
         "Droplet already has a pending event."
     );
     fake.set_locked(2, false);
-    let reply = post(
-        &fake,
-        "/v2/droplets/2/actions",
-        r#"{"type":"snapshot","name":"n"}"#,
-    );
+    let reply = start_snapshot(&fake, 2, "n");
     assert_eq!(reply.status, 201);
     assert_eq!(reply.json()["action"]["region_slug"], "lon1");
 }
@@ -188,11 +173,7 @@ fn completed_at_is_the_due_time_not_the_advance_time() {
         snapshot_seconds: 100,
         ..small_seed()
     });
-    post(
-        &fake,
-        "/v2/droplets/2/actions",
-        r#"{"type":"snapshot","name":"late"}"#,
-    );
+    start_snapshot(&fake, 2, "late");
     fake.advance(50);
     post(&fake, "/v2/droplets/1/actions", r#"{"type":"power_off"}"#);
     fake.advance(1000);
@@ -221,19 +202,9 @@ fn completed_at_is_the_due_time_not_the_advance_time() {
 #[test]
 fn planned_failure_errors_a_snapshot_and_frees_the_droplet() {
     let fake = start(small_seed());
-    let fail = super::client::send(
-        &fake,
-        "POST",
-        "/_fake/fail",
-        None,
-        Some(r#"{"kind": "snapshot"}"#),
-    );
+    let fail = control_post(&fake, "/_fake/fail", r#"{"kind": "snapshot"}"#);
     assert_eq!(fail.status, 204);
-    post(
-        &fake,
-        "/v2/droplets/1/actions",
-        r#"{"type":"snapshot","name":"doomed"}"#,
-    );
+    start_snapshot(&fake, 1, "doomed");
     fake.advance(600);
     assert_eq!(fake.actions()[0].status, "errored");
     assert!(!fake.droplets()[0].locked);

@@ -1,6 +1,6 @@
 //! Authentication, the rate limit and the headers on every response.
 
-use super::client::{get, send};
+use super::client::{bearer, get, send};
 use super::fixtures::{small_seed, start};
 use crate::{DEFAULT_TOKEN, Seed};
 
@@ -119,13 +119,7 @@ fn unknown_routes_and_methods_get_json_errors() {
     assert_eq!(reply.status, 404);
     assert_eq!(reply.json()["id"], "not_found");
     assert!(reply.header("x-request-id").is_some());
-    let reply = send(
-        &fake,
-        "PUT",
-        "/v2/account",
-        Some(&format!("Bearer {DEFAULT_TOKEN}")),
-        None,
-    );
+    let reply = send(&fake, "PUT", "/v2/account", Some(&bearer()), None);
     assert_eq!(reply.status, 405);
     assert_eq!(reply.json()["id"], "method_not_allowed");
 }

@@ -84,7 +84,8 @@ fn parse(raw: &str) -> Reply {
     }
 }
 
-fn bearer() -> String {
+/// The `Authorization` value the tests' seeds accept.
+pub fn bearer() -> String {
     format!("Bearer {DEFAULT_TOKEN}")
 }
 
@@ -101,4 +102,9 @@ pub fn post(fake: &FakeDo, target: &str, body: &str) -> Reply {
 /// An authenticated DELETE.
 pub fn delete(fake: &FakeDo, target: &str) -> Reply {
     send(fake, "DELETE", target, Some(&bearer()), None)
+}
+
+/// A POST to the `/_fake` control API, which takes no `Authorization`.
+pub fn control_post(fake: &FakeDo, target: &str, body: &str) -> Reply {
+    send(fake, "POST", target, None, Some(body))
 }

@@ -2,8 +2,9 @@
 
 use serde_json::json;
 
-use super::client::{get, post, send};
+use super::client::{control_post, get, send};
 use super::fixtures::{small_seed, start};
+use super::requests::start_snapshot;
 use crate::Seed;
 
 #[test]
@@ -12,28 +13,12 @@ fn state_advance_and_lock_over_http() {
         rate_limit_per_hour: 1,
         ..small_seed()
     });
-    post(
-        &fake,
-        "/v2/droplets/1/actions",
-        r#"{"type":"snapshot","name":"n"}"#,
-    );
+    start_snapshot(&fake, 1, "n");
 
-    let advanced = send(
-        &fake,
-        "POST",
-        "/_fake/advance",
-        None,
-        Some(r#"{"seconds": 600}"#),
-    );
+    let advanced = control_post(&fake, "/_fake/advance", r#"{"seconds": 600}"#);
     assert_eq!(advanced.status, 200);
     assert_eq!(advanced.json()["now"], "2026-01-01T00:10:00Z");
-    let backwards = send(
-        &fake,
-        "POST",
-        "/_fake/advance",
-        None,
-        Some(r#"{"seconds": -1}"#),
-    );
+    let backwards = control_post(&fake, "/_fake/advance", r#"{"seconds": -1}"#);
     assert_eq!(backwards.status, 400);
 
     let state = send(&fake, "GET", "/_fake/state", None, None).json();
@@ -43,25 +28,13 @@ fn state_advance_and_lock_over_http() {
     assert_eq!(state["actions"][0]["status"], "completed");
     assert_eq!(state["actions"][0]["kind"], "snapshot");
 
-    let locked = send(
-        &fake,
-        "POST",
-        "/_fake/lock",
-        None,
-        Some(r#"{"droplet_id": 2, "locked": true}"#),
-    );
+    let locked = control_post(&fake, "/_fake/lock", r#"{"droplet_id": 2, "locked": true}"#);
     assert_eq!(locked.status, 200);
     assert_eq!(locked.json()["droplet"]["locked"], true);
     assert!(fake.droplets()[1].locked);
-    let missing = send(
-        &fake,
-        "POST",
-        "/_fake/lock",
-        None,
-        Some(r#"{"droplet_id": 9, "locked": true}"#),
-    );
+    let missing = control_post(&fake, "/_fake/lock", r#"{"droplet_id": 9, "locked": true}"#);
     assert_eq!(missing.status, 404);
-    let garbage = send(&fake, "POST", "/_fake/lock", None, Some("{"));
+    let garbage = control_post(&fake, "/_fake/lock", "{");
     assert_eq!(garbage.status, 400);
 
     // Only the one API request was logged and counted.
@@ -79,12 +52,10 @@ fn state_advance_and_lock_over_http() {
 #[test]
 fn faults_over_http() {
     let fake = start(small_seed());
-    let added = send(
+    let added = control_post(
         &fake,
-        "POST",
         "/_fake/faults",
-        None,
-        Some(r#"{"method": "GET", "times": 1, "kind": "status", "status": 429, "retry_after": 2}"#),
+        r#"{"method": "GET", "times": 1, "kind": "status", "status": 429, "retry_after": 2}"#,
     );
     assert_eq!(added.status, 204);
     let reply = get(&fake, "/v2/account");
@@ -93,7 +64,7 @@ fn faults_over_http() {
     assert_eq!(reply.json()["id"], "too_many_requests");
 
     let forever = json!({"kind": "truncate"}).to_string();
-    send(&fake, "POST", "/_fake/faults", None, Some(&forever));
+    control_post(&fake, "/_fake/faults", &forever);
     assert_eq!(get(&fake, "/v2/account").body.len() % 2, 0, "truncated");
     assert_eq!(
         send(&fake, "DELETE", "/_fake/faults", None, None).status,
@@ -101,20 +72,12 @@ fn faults_over_http() {
     );
     assert_eq!(get(&fake, "/v2/account").status, 200);
 
-    let invalid = send(
+    let invalid = control_post(
         &fake,
-        "POST",
         "/_fake/faults",
-        None,
-        Some(r#"{"kind": "status", "status": 42}"#),
+        r#"{"kind": "status", "status": 42}"#,
     );
     assert_eq!(invalid.status, 400);
-    let unknown_kind = send(
-        &fake,
-        "POST",
-        "/_fake/faults",
-        None,
-        Some(r#"{"kind": "explode"}"#),
-    );
+    let unknown_kind = control_post(&fake, "/_fake/faults", r#"{"kind": "explode"}"#);
     assert_eq!(unknown_kind.status, 400);
 }

@@ -2,11 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::client::{get, post};
+use super::client::get;
 use super::fixtures::{small_seed, start};
+use super::requests::start_snapshot;
 use crate::{Fault, FaultKind};
-
-const SNAPSHOT: &str = r#"{"type":"snapshot","name":"n"}"#;
 
 fn status(status: u16) -> FaultKind {
     FaultKind::Status {
@@ -25,17 +24,13 @@ fn status_fault_answers_without_applying() {
         ..Fault::new(status(503))
     });
     assert_eq!(get(&fake, "/v2/droplets").status, 200, "GET does not match");
-    let reply = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 1, "n");
     assert_eq!(reply.status, 503);
     assert_eq!(reply.json()["id"], "service_unavailable");
     assert!(reply.header("ratelimit-remaining").is_some());
     assert!(fake.actions().is_empty(), "not applied");
     assert!(!fake.droplets()[0].locked);
-    assert_eq!(
-        post(&fake, "/v2/droplets/1/actions", SNAPSHOT).status,
-        201,
-        "only once"
-    );
+    assert_eq!(start_snapshot(&fake, 1, "n").status, 201, "only once");
     let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [200, 503, 201], "the log records what was sent");
 }
@@ -118,12 +113,12 @@ fn after_apply_applies_then_fails() {
         times: 1,
         ..Fault::new(FaultKind::AfterApply { status: 500 })
     });
-    let reply = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 1, "n");
     assert_eq!(reply.status, 500);
     assert_eq!(reply.json()["id"], "server_error");
     assert_eq!(fake.actions().len(), 1, "the snapshot really started");
     assert!(fake.droplets()[0].locked);
-    let retry = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let retry = start_snapshot(&fake, 1, "n");
     assert_eq!(retry.status, 422, "a blind retry hits the pending event");
 }
 
@@ -138,7 +133,7 @@ fn delay_with_and_without_apply() {
         })
     });
     let started = Instant::now();
-    let reply = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 1, "n");
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(reply.status, 201);
     assert_eq!(fake.actions().len(), 1);
@@ -150,7 +145,7 @@ fn delay_with_and_without_apply() {
             apply: false,
         })
     });
-    let reply = post(&fake, "/v2/droplets/2/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 2, "n");
     assert_eq!(reply.status, 504);
     assert_eq!(reply.json()["id"], "gateway_timeout");
     assert_eq!(fake.actions().len(), 1, "not applied");
@@ -179,7 +174,7 @@ fn truncate_cuts_the_body_in_half() {
         times: 1,
         ..Fault::new(FaultKind::Truncate)
     });
-    let reply = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 1, "n");
     assert_eq!(reply.status, 201);
     assert_eq!(fake.actions().len(), 1, "applied");
 }
@@ -194,7 +189,7 @@ fn malformed_sends_the_body_verbatim_without_applying() {
             body: body.to_string(),
         })
     });
-    let reply = post(&fake, "/v2/droplets/1/actions", SNAPSHOT);
+    let reply = start_snapshot(&fake, 1, "n");
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, body);
     assert!(fake.actions().is_empty());

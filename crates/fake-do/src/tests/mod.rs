@@ -2,6 +2,7 @@
 
 mod client;
 mod fixtures;
+mod requests;
 
 mod actions;
 mod auth_headers;

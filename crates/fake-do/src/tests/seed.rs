@@ -52,11 +52,7 @@ fn new_ids_are_above_every_seeded_id() {
         ..Seed::default()
     })
     .expect("start");
-    let reply = super::client::post(
-        &fake,
-        "/v2/droplets/950000000/actions",
-        r#"{"type":"snapshot","name":"n"}"#,
-    );
+    let reply = super::requests::start_snapshot(&fake, 950_000_000, "n");
     assert_eq!(reply.json()["action"]["id"], 950_000_001_u64);
     fake.advance(0);
     assert_eq!(fake.snapshots()[1].id, 950_000_001, "its own counter");

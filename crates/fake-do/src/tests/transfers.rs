@@ -4,15 +4,12 @@ use serde_json::json;
 
 use super::client::{get, post};
 use super::fixtures::{small_seed, start};
+use super::requests::start_transfer;
 
 #[test]
 fn transfer_adds_the_region_on_completion() {
     let fake = start(small_seed());
-    let reply = post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    let reply = start_transfer(&fake, 100, "lon1");
     assert_eq!(reply.status, 201);
     let action = reply.json()["action"].clone();
     assert_eq!(action["type"], "transfer");
@@ -23,11 +20,7 @@ fn transfer_adds_the_region_on_completion() {
     assert_eq!(action["region"]["name"], "London 1");
     let action_id = action["id"].as_u64().expect("id");
 
-    let duplicate = post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    let duplicate = start_transfer(&fake, 100, "lon1");
     assert_eq!(duplicate.status, 422);
     assert!(
         duplicate.json()["message"]
@@ -35,11 +28,7 @@ fn transfer_adds_the_region_on_completion() {
             .is_some_and(|m| m.contains("transfer already in progress"))
     );
     // Other regions can be copied to in parallel.
-    let parallel = post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"fra1"}"#,
-    );
+    let parallel = start_transfer(&fake, 100, "fra1");
     assert_eq!(parallel.status, 201);
 
     fake.advance(1799);
@@ -58,11 +47,7 @@ fn transfer_adds_the_region_on_completion() {
     assert_eq!(listed["meta"]["total"], 2);
     assert_eq!(listed["links"], json!({ "pages": {} }));
 
-    let present = post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    let present = start_transfer(&fake, 100, "lon1");
     assert_eq!(present.status, 422);
     assert_eq!(present.json()["message"], "Image is already in region lon1");
     // A transfer does not lock the droplet.
@@ -72,18 +57,10 @@ fn transfer_adds_the_region_on_completion() {
 #[test]
 fn bad_transfers_are_refused() {
     let fake = start(small_seed());
-    let home = post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"nyc3"}"#,
-    );
+    let home = start_transfer(&fake, 100, "nyc3");
     assert_eq!(home.status, 422);
     assert_eq!(home.json()["id"], "unprocessable_entity");
-    let unknown = post(
-        &fake,
-        "/v2/images/4242/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    let unknown = start_transfer(&fake, 4242, "lon1");
     assert_eq!(unknown.status, 404);
     let no_region = post(&fake, "/v2/images/100/actions", r#"{"type":"transfer"}"#);
     assert_eq!(no_region.status, 422);
@@ -104,11 +81,7 @@ fn bad_transfers_are_refused() {
 #[test]
 fn transfer_of_an_image_deleted_meanwhile_just_completes() {
     let fake = start(small_seed());
-    post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    start_transfer(&fake, 100, "lon1");
     assert_eq!(super::client::delete(&fake, "/v2/images/100").status, 204);
     fake.advance(1800);
     assert_eq!(fake.actions()[0].status, "completed");
@@ -119,11 +92,7 @@ fn transfer_of_an_image_deleted_meanwhile_just_completes() {
 fn planned_failure_errors_a_transfer_without_adding_the_region() {
     let fake = start(small_seed());
     fake.fail_actions("transfer", 1);
-    post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    start_transfer(&fake, 100, "lon1");
     fake.advance(1800);
     let action = &fake.actions()[0];
     assert_eq!(action.status, "errored");
@@ -132,11 +101,7 @@ fn planned_failure_errors_a_transfer_without_adding_the_region() {
     let polled = get(&fake, &format!("/v2/actions/{}", action.id)).json();
     assert_eq!(polled["action"]["status"], "errored");
     // Only one failure was planned: the retry succeeds.
-    post(
-        &fake,
-        "/v2/images/100/actions",
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    start_transfer(&fake, 100, "lon1");
     fake.advance(1800);
     assert_eq!(fake.snapshots()[0].regions, ["nyc3", "lon1"]);
 }
@@ -160,11 +125,7 @@ fn the_base_image_is_not_a_snapshot() {
     let deleted = super::client::delete(&fake, &format!("/v2/images/{base}"));
     assert_eq!(deleted.status, 403);
     assert_eq!(deleted.json()["id"], "forbidden");
-    let transfer = post(
-        &fake,
-        &format!("/v2/images/{base}/actions"),
-        r#"{"type":"transfer","region":"lon1"}"#,
-    );
+    let transfer = start_transfer(&fake, base, "lon1");
     assert_eq!(transfer.status, 422);
     let actions = get(&fake, &format!("/v2/images/{base}/actions")).json();
     assert_eq!(actions["meta"]["total"], 0);
