@@ -70,7 +70,15 @@ pub enum ConfigError {
     Token(#[from] TokenError),
     #[error("--simulate: the simulation would run past the year 9999; shorten DURATION or --start")]
     SimulationTooLong,
+    #[error(
+        "--simulate: {0} runs is more than the {MAX_SIMULATED_RUNS} a simulation may make; \
+         lengthen INTERVAL or shorten DURATION"
+    )]
+    TooManyRuns(u64),
 }
+
+/// Enough for a minute-by-minute simulation of nineteen years, and a bound on a typo's cost.
+const MAX_SIMULATED_RUNS: u64 = 10_000_000;
 
 /// Environment inputs, passed in so tests can set them.
 pub struct Env<'a> {
@@ -78,6 +86,8 @@ pub struct Env<'a> {
     pub home: Option<&'a Path>,
     pub runtime_dir: Option<&'a Path>,
     pub temp_dir: &'a Path,
+    /// The user's id: part of the default lock file's name, so users cannot block each other.
+    pub uid: u32,
     /// The local clock, for the default simulation start.
     pub now: Timestamp,
 }
@@ -95,8 +105,12 @@ impl Config {
                 return Err(ConfigError::Region(region.clone()));
             }
         }
-        let mut regions = cli.regions.clone();
-        regions.dedup();
+        let mut regions: Vec<String> = Vec::with_capacity(cli.regions.len());
+        for region in &cli.regions {
+            if !regions.contains(region) {
+                regions.push(region.clone());
+            }
+        }
         let settings = Settings {
             prefix: PrefixTemplate::parse(&cli.prefix)?,
             tag: cli.tag.clone(),
@@ -111,6 +125,13 @@ impl Config {
                 start
                     .checked_add(duration.seconds())
                     .ok_or(ConfigError::SimulationTooLong)?;
+                let runs = duration
+                    .seconds()
+                    .unsigned_abs()
+                    .div_ceil(every.seconds().unsigned_abs());
+                if runs > MAX_SIMULATED_RUNS {
+                    return Err(ConfigError::TooManyRuns(runs));
+                }
                 Mode::Simulate(Schedule {
                     start,
                     every,
@@ -124,7 +145,7 @@ impl Config {
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
                     env.runtime_dir
                         .unwrap_or(env.temp_dir)
-                        .join(format!("do-snapshot-{}.lock", cli.tag))
+                        .join(format!("do-snapshot-{}-{}.lock", env.uid, cli.tag))
                 });
                 Mode::Real(Box::new(Real {
                     api: Api {
@@ -167,18 +188,14 @@ fn check_api_url(url: &str) -> Result<String, ConfigError> {
     let bad = || ConfigError::ApiUrl(url.to_string());
     let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
     let authority = rest.split('/').next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').ok_or_else(bad)?,
+        None => authority.split_at(authority.find(':').unwrap_or(authority.len())),
     };
-    let port_ok = match authority
-        .rsplit_once(']')
-        .map_or(authority, |(_, p)| p)
-        .split_once(':')
-    {
-        Some((_, port)) => port.parse::<u16>().is_ok(),
-        None => true,
-    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| p.parse::<u16>().is_ok());
     let clean = |c: char| c.is_ascii_alphanumeric() || "-._~/:[]%".contains(c);
     if host.is_empty() || !port_ok || !rest.chars().all(clean) || authority.contains('@') {
         return Err(bad());
@@ -223,6 +240,8 @@ mod tests {
             "https://host:99999",
             "https://host/a b",
             "http://127.0.0.1.evil.com",
+            "http://[::1]evil.com:80",
+            "http://[::1",
         ] {
             assert!(check_api_url(bad).is_err(), "{bad}");
         }

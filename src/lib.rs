@@ -37,16 +37,18 @@ use crate::time::Timestamp;
 pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // A token pasted in the wrong place would be echoed as an unexpected argument.
+            eprint!("{}", token::redact(&e.render().to_string()));
+            return Exit::Usage;
+        }
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage
-            } else {
-                Exit::Ok
-            };
+            return Exit::Ok;
         }
     };
     logging::init(cli.verbose, cli.syslog);
+    let syslog = cli.syslog;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
     let do_token = std::env::var("DO_TOKEN").ok();
@@ -56,32 +58,36 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
         home: home.as_deref(),
         runtime_dir: runtime.as_deref().filter(|p| p.is_dir()),
         temp_dir: &temp,
+        uid: current_uid(),
         now: local_now(),
     };
     let config = match Config::from_cli(cli, &env) {
         Ok(c) => c,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("do-snapshot: error: {e}");
-            return Exit::Usage;
-        }
+        Err(e) => return fail(syslog, &e.to_string(), Exit::Usage),
     };
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
     match &config.mode {
-        Mode::Simulate(schedule) => simulate(&config, *schedule),
-        Mode::Real(real) => real_run(&config, real),
+        Mode::Simulate(schedule) => simulate(&config, *schedule, syslog),
+        Mode::Real(real) => real_run(&config, real, syslog),
     }
 }
 
-fn simulate(config: &Config, schedule: simulate::Schedule) -> Exit {
+/// Says why the program stops: on stderr always (cron mails it), and in syslog too with
+/// `--syslog`.
+fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
+    if syslog {
+        tracing::error!("{message}");
+    }
+    eprintln!("do-snapshot: {message}");
+    exit
+}
+
+fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit {
     let outcome = match simulate::simulate(&config.settings, schedule, config.max_delete) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("do-snapshot: error: {e}");
-            return Exit::Failure;
-        }
+        Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
     };
     let text = if config.json {
         json_text(&report::simulation_json(&outcome))
@@ -92,17 +98,11 @@ fn simulate(config: &Config, schedule: simulate::Schedule) -> Exit {
     Exit::Ok
 }
 
-fn real_run(config: &Config, real: &Real) -> Exit {
+fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     let _lock = match lock::acquire(&real.lock_file) {
         Ok(l) => l,
-        Err(e @ lock::LockError::Held { .. }) => {
-            eprintln!("do-snapshot: {e}");
-            return Exit::Locked;
-        }
-        Err(e) => {
-            eprintln!("do-snapshot: error: {e}");
-            return Exit::Failure;
-        }
+        Err(e @ lock::LockError::Held { .. }) => return fail(syslog, &e.to_string(), Exit::Locked),
+        Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
     };
     let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
     let options = Options {
@@ -112,29 +112,22 @@ fn real_run(config: &Config, real: &Real) -> Exit {
     let report = match run::run_once(&mut cloud, &config.settings, options) {
         Ok(r) => r,
         Err(e) => {
-            tracing::error!("{e}; nothing was deleted");
-            eprintln!("do-snapshot: error: {e}; nothing was deleted");
-            return Exit::Failure;
+            let message = format!("error: {e}; nothing was changed");
+            return fail(syslog, &message, Exit::Failure);
         }
     };
-    let failed = report
-        .droplets
-        .iter()
-        .filter(|d| !d.errors.is_empty() || d.deletes_withheld.is_some())
-        .count();
-    let exit = if failed > 0 && failed == report.droplets.len() {
-        Exit::Failure
-    } else if failed > 0 || report.held_back() > 0 || !report.problems.is_empty() {
-        Exit::Partial
-    } else {
-        Exit::Ok
-    };
+    let exit = report.exit();
     let text = if config.json {
         json_text(&report::run_json(&report, exit))
     } else {
         report::run_table(&report)
     };
     print(&text);
+    if let Some(why) = &report.stopped {
+        let message =
+            format!("error: {why}; the run stopped there (the table shows what was done)");
+        return fail(syslog, &message, exit);
+    }
     exit
 }
 
@@ -148,6 +141,12 @@ fn json_text(value: &serde_json::Value) -> String {
 fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// This process's user id (0 where there is none), for the default lock file's name.
+fn current_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
 }
 
 /// The local clock, to the second (the epoch if the clock is set before it or past 9999).

@@ -13,7 +13,7 @@ pub struct Timestamp(i64);
 
 /// Why a piece of text is not an acceptable instant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{text}` is not an RFC 3339 time such as 2026-01-31T04:00:00Z")]
+#[error("`{text}` is not an RFC 3339 time in the years 1 to 9998, such as 2026-01-31T04:00:00Z")]
 pub struct TimestampError {
     text: String,
 }

@@ -104,6 +104,32 @@ pub fn resolve(
     })
 }
 
+/// Replaces anything shaped like a DigitalOcean token in `text` (a word starting `dop_v1_`,
+/// `doo_v1_` or `dor_v1_`, or 32 or more hex digits) with `<token>`.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        out.push_str(&rest[..start]);
+        let word_len = rest[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        let prefixed = ["dop_v1_", "doo_v1_", "dor_v1_"]
+            .iter()
+            .any(|p| word.starts_with(p));
+        let long_hex = word.len() >= 32 && word.bytes().all(|b| b.is_ascii_hexdigit());
+        if prefixed || long_hex {
+            out.push_str("<token>");
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[start + word_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn looks_like_path(value: &str) -> bool {
     value.starts_with('~') || value.starts_with('.') || value.contains('/')
 }
@@ -227,6 +253,18 @@ mod tests {
         );
         assert!(format_warning(GOOD, "x").is_none());
         assert_eq!(format!("{:?}", Token(GOOD.into())), "Token(<redacted>)");
+    }
+
+    #[test]
+    fn redacts_token_shapes_only() {
+        let legacy = "ab".repeat(32);
+        let text = format!("error: unexpected argument '{GOOD}' and {legacy}, not dop_v2_x");
+        assert_eq!(
+            redact(&text),
+            "error: unexpected argument '<token>' and <token>, not dop_v2_x"
+        );
+        assert_eq!(redact("dop_v1_short"), "<token>");
+        assert_eq!(redact("ünïcode – fine"), "ünïcode – fine");
     }
 
     #[test]

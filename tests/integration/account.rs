@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use fake_do::{DEFAULT_TOKEN, FakeDo, LoggedRequest, Seed, SeedDroplet, SeedSnapshot};
+use fake_do::{FakeDo, LoggedRequest, Seed, SeedDroplet, SeedSnapshot};
 
 use crate::harness::{Run, command, finish};
 
@@ -68,10 +68,11 @@ pub fn named(id: u64, droplet: u64, name: &str, at: i64) -> SeedSnapshot {
 
 impl Account {
     pub fn start(seed: Seed) -> Account {
+        let token = seed.token.clone();
         let fake = FakeDo::start(seed).expect("the emulator starts");
         let dir = tempfile::tempdir().expect("a temp dir");
         let token_file = dir.path().join("token");
-        std::fs::write(&token_file, format!("{DEFAULT_TOKEN}\n")).expect("token written");
+        std::fs::write(&token_file, format!("{token}\n")).expect("token written");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

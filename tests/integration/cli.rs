@@ -102,6 +102,22 @@ fn bad_spans_are_usage_errors_naming_flag_value_and_units() {
 }
 
 #[test]
+fn absurd_simulations_are_refused_before_they_start() {
+    let run = do_snapshot(&["-s", "1d", "--simulate", "1min:100y"]);
+    run.expect_code(2)
+        .expect_stderr("more than the 10000000 a simulation may make");
+    let run = do_snapshot(&[
+        "-s",
+        "1d",
+        "--simulate",
+        "1d:2y",
+        "--start",
+        "9998-06-01T00:00:00Z",
+    ]);
+    run.expect_code(2).expect_stderr("past the year 9999");
+}
+
+#[test]
 fn missing_snapshot_age_is_a_usage_error() {
     let run = do_snapshot(&["--simulate", "1h:1d"]);
     run.expect_code(2);

@@ -131,7 +131,7 @@ fn an_endless_429_gives_up_deleting_nothing() {
     run.expect_code(1).expect_no_panic();
     run.expect_stderr("429");
     run.expect_stderr("gave up after 5 tries");
-    run.expect_stderr("nothing was deleted");
+    run.expect_stderr("nothing was changed");
     assert_untouched(&account);
     assert!(account.mutations().is_empty());
 }
@@ -213,7 +213,7 @@ fn a_failure_on_page_3_of_the_snapshot_listing_deletes_nothing() {
     let run = account.run(&["-s", "1d", "-k", "0d:1w"]);
     run.expect_code(1).expect_no_panic();
     run.expect_stderr("page=3");
-    run.expect_stderr("nothing was deleted");
+    run.expect_stderr("nothing was changed");
     assert!(account.mutations().is_empty(), "{:?}", account.mutations());
 }
 
@@ -349,12 +349,35 @@ fn faults_on_the_snapshot_request_never_make_a_second_snapshot() {
 #[test]
 fn a_422_on_a_locked_droplet_is_a_skip_not_a_failure() {
     let account = account();
+    let pending =
+        r#"{"id":"unprocessable_entity","message":"Droplet already has a pending event."}"#;
+    account.fake.add_fault(post(
+        "/v2/droplets/1/actions",
+        FaultKind::Status {
+            status: 422,
+            retry_after: None,
+            body: Some(pending.to_string()),
+        },
+    ));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    run.expect_stdout("skipped: the droplet already has a pending event");
+    assert_eq!(account.snapshot_actions(1), 0);
+    assert_eq!(account.snapshot_actions(2), 1);
+}
+
+#[test]
+fn any_other_422_on_the_snapshot_request_is_a_failure_not_a_skip() {
+    // Backups must not stop silently because the API refuses the request for another reason.
+    let account = account();
     account
         .fake
         .add_fault(post("/v2/droplets/1/actions", status(422)));
     let run = account.run(&POLICY);
-    run.expect_code(0);
-    run.expect_stdout("skipped: the droplet already has a pending event");
+    run.expect_code(3);
+    run.expect_stdout("error: web-1: POST /v2/droplets/1/actions: the API answered 422");
+    run.expect_stdout("request payload validation failed");
+    run.expect_stderr("ERROR droplet web-1");
     assert_eq!(account.snapshot_actions(1), 0);
     assert_eq!(account.snapshot_actions(2), 1);
 }
@@ -473,4 +496,128 @@ fn a_used_up_hourly_allowance_is_reported_not_waited_out_for_an_hour() {
     run.expect_stderr("429");
     run.expect_stderr("longer than the 300 s a run waits");
     assert!(account.mutations().is_empty());
+}
+
+/// A page whose `meta.total` disagrees with the first page's: something changed the listing
+/// while it was read.
+fn shifted_page() -> Fault {
+    let body = serde_json::json!({
+        "snapshots": [], "links": {"pages": {"first": "https://api.digitalocean.com/v2/snapshots?page=1"}},
+        "meta": {"total": 499}
+    });
+    Fault {
+        method: Some("GET".into()),
+        query: Some("&page=2&".into()),
+        ..on(
+            "/v2/snapshots",
+            FaultKind::Malformed {
+                body: body.to_string(),
+            },
+        )
+    }
+}
+
+/// The fault suite's account, with 450 snapshots of an untagged droplet making the snapshot
+/// listing three pages long.
+fn long_account() -> Account {
+    let account = account();
+    let mut s = seed(
+        vec![
+            droplet(1, "web-1", &["autosnapshot"]),
+            droplet(2, "web-2", &["autosnapshot"]),
+        ],
+        account
+            .fake
+            .snapshots()
+            .iter()
+            .map(|x| {
+                owned(
+                    x.id,
+                    x.resource_id,
+                    &format!("web-{}", x.resource_id),
+                    x.created_at.as_second(),
+                )
+            })
+            .collect(),
+    );
+    s.snapshots
+        .extend((0..450).map(|i| named(1_000 + i, 3, &format!("big-{i}"), T0 - DAY)));
+    Account::start(s)
+}
+
+#[test]
+fn a_listing_that_changes_while_it_is_read_is_read_again() {
+    let account = long_account();
+    account.fake.add_fault(times(shifted_page(), 1));
+    let run = account.run(&POLICY);
+    run.expect_code(0);
+    run.expect_stderr("meta.total went from 456 to 499 between pages; reading it again");
+    assert_policy_applied(&account);
+}
+
+#[test]
+fn a_listing_that_keeps_changing_deletes_nothing() {
+    let account = long_account();
+    account.fake.add_fault(shifted_page());
+    let run = account.run(&POLICY);
+    run.expect_code(1).expect_no_panic();
+    run.expect_stderr("it kept changing while being read; nothing was changed");
+    assert!(account.mutations().is_empty(), "{:?}", account.mutations());
+}
+
+#[test]
+fn a_snapshot_a_droplet_names_but_the_listing_lacks_stops_that_droplets_deletions() {
+    let account = account();
+    // The listing lacks web-1's snapshot 12, though the droplet still names it.
+    let items: Vec<serde_json::Value> = fake_snapshots(&account)
+        .into_iter()
+        .filter(|s| s["id"] != "12")
+        .collect();
+    let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
+    account.fake.add_fault(Fault {
+        method: Some("GET".into()),
+        ..on(
+            "/v2/snapshots",
+            FaultKind::Malformed {
+                body: body.to_string(),
+            },
+        )
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(3);
+    run.expect_stderr("droplet 1 names snapshot(s) 12 that the snapshot listing lacks");
+    run.expect_stdout("withheld: web-1");
+    let ids = remaining_ids(&account);
+    assert!(
+        ids.contains(&10) && ids.contains(&11),
+        "web-1 untouched: {ids:?}"
+    );
+    assert!(
+        !ids.contains(&20) && !ids.contains(&21),
+        "web-2 pruned: {ids:?}"
+    );
+}
+
+#[test]
+fn a_refused_token_mid_run_stops_and_reports_what_was_done() {
+    let account = account();
+    account.fake.add_fault(Fault {
+        method: Some("DELETE".into()),
+        ..on("/v2/snapshots/20", status(403))
+    });
+    let run = account.run(&POLICY);
+    run.expect_code(1).expect_no_panic();
+    run.expect_stderr("the run stopped there");
+    run.expect_stdout("web-1");
+    run.expect_stdout("error: web-2: DELETE /v2/snapshots/20: the API answered 403");
+    let ids = remaining_ids(&account);
+    assert!(
+        !ids.contains(&10) && !ids.contains(&11),
+        "web-1 was pruned: {ids:?}"
+    );
+    assert!(
+        ids.contains(&20) && ids.contains(&21),
+        "nothing after the 403: {ids:?}"
+    );
+    assert_eq!(account.snapshot_actions(2), 0, "nothing after the 403");
 }

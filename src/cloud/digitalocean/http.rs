@@ -169,12 +169,17 @@ impl Http {
         }
     }
 
+    /// Waits, through the injected sleeper.
+    pub fn pause(&mut self, duration: Duration) {
+        self.sleeper.sleep(duration);
+    }
+
     /// Waits before a request when the hourly allowance is running out.
     fn pace(&mut self) {
         let (Some((remaining, reset)), Some(now)) = (self.rate, self.date) else {
             return;
         };
-        let until_reset = u64::try_from(reset - now.as_second()).unwrap_or(0);
+        let until_reset = u64::try_from(reset.saturating_sub(now.as_second())).unwrap_or(0);
         if let Some(wait) = retry::pace(remaining, until_reset) {
             tracing::info!(
                 "only {remaining} API requests left this hour; pausing {:.1} s to stay under the \
@@ -331,7 +336,9 @@ impl Headers {
         let remaining = text("ratelimit-remaining").and_then(|v| v.parse().ok());
         // Waiting for the reset only helps when the hourly allowance is what ran out.
         let until_reset = match (reset, date, remaining) {
-            (Some(reset), Some(now), Some(0)) => u64::try_from(reset - now.as_second()).ok(),
+            (Some(reset), Some(now), Some(0)) => {
+                u64::try_from(reset.saturating_sub(now.as_second())).ok()
+            }
             _ => None,
         };
         Headers {

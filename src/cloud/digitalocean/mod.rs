@@ -3,13 +3,14 @@
 //! time).
 
 mod http;
+mod listing;
 mod retry;
 mod wire;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use self::http::{Failed, Http, Method, Repeat, Reply};
 use super::{Cloud, CloudError, Deleted, HoldBack, Inventory, Started, Unreadable};
@@ -17,10 +18,9 @@ use crate::config::Api;
 use crate::sleep::{RealSleeper, Sleeper, VirtualSleeper};
 use crate::time::Timestamp;
 
-/// Items per page: the API's maximum.
-const PER_PAGE: u32 = 200;
-/// A listing longer than this many pages is surely a loop.
-const MAX_PAGES: u64 = 10_000;
+/// How long to wait, after a snapshot request's answer was lost, before looking whether it
+/// started.
+const AMBIGUITY_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How far the local clock may drift from the API's before the user is warned.
 const CLOCK_SKEW_WARNING: i64 = 300;
 
@@ -43,84 +43,19 @@ impl DigitalOcean {
         }
     }
 
-    /// Reads every page of a collection. The listing must add up to `meta.total`; if the
-    /// collection changed while it was read (a snapshot completed, say), it is read once more.
-    fn walk(&mut self, path: &str, query: &str, key: &str) -> Result<Vec<Value>, CloudError> {
-        let request = format!("GET {path}");
-        let incomplete = |detail: String| CloudError::Incomplete {
-            request: request.clone(),
-            detail,
-        };
-        let mut last_mismatch = String::new();
-        for _pass in 0..2 {
-            let mut items = Vec::new();
-            let mut total;
-            let mut page = 1;
-            loop {
-                let url = format!("{path}?{query}page={page}&per_page={PER_PAGE}");
-                let p = self.page(&url, key)?;
-                total = p.total;
-                let empty = p.items.is_empty();
-                items.extend(p.items);
-                match p.next {
-                    None => break,
-                    Some(_) if empty => {
-                        return Err(incomplete(format!(
-                            "page {page} was empty but linked to another"
-                        )));
-                    }
-                    Some(next) if next == page + 1 && next <= MAX_PAGES => page = next,
-                    Some(next) => {
-                        return Err(incomplete(format!(
-                            "page {page} linked to page {next} instead of {}",
-                            page + 1
-                        )));
-                    }
-                }
-            }
-            match total {
-                Some(t) if t == items.len() as u64 => return Ok(items),
-                Some(t) => {
-                    last_mismatch = format!("meta.total says {t} but {} were listed", items.len());
-                    tracing::warn!("{request}: {last_mismatch}; reading it again");
-                }
-                None => return Err(incomplete("meta.total is missing".to_string())),
-            }
-        }
-        Err(incomplete(last_mismatch))
-    }
-
-    /// Reads one page; a page cut short or garbled is asked for again a few times.
-    fn page(&mut self, url: &str, key: &str) -> Result<wire::Page, CloudError> {
-        let request = format!("GET {url}");
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let reply = self.get(url)?;
-            match wire::page(&reply.body, key) {
-                Ok(page) => return Ok(page),
-                Err(detail) if attempt < 3 => {
-                    tracing::warn!(
-                        "{request}: the response could not be read ({detail}); asking again"
-                    );
-                }
-                Err(detail) => return Err(CloudError::Malformed { request, detail }),
-            }
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Result<Reply, CloudError> {
-        let reply = self
-            .http
-            .call(&Method::Get, path, Repeat::Safe)
-            .map_err(|f| f.error)?;
-        expect(reply, &format!("GET {path}"), &[200])
-    }
-
-    /// The actions on a droplet or image.
+    /// The actions on a droplet or image. One that cannot be read fails the whole call: it
+    /// could be the snapshot or transfer in progress.
     fn actions(&mut self, path: &str) -> Result<Vec<wire::Action>, CloudError> {
-        let items = self.walk(path, "", "actions")?;
-        Ok(items.iter().filter_map(wire::action).collect())
+        let items = listing::walk(&mut self.http, path, "", "actions")?;
+        items
+            .iter()
+            .map(|item| {
+                wire::action(item).ok_or_else(|| CloudError::Malformed {
+                    request: format!("GET {path}"),
+                    detail: "an action has no readable type or status".to_string(),
+                })
+            })
+            .collect()
     }
 
     /// True when the droplet shows a snapshot action in progress, or one started at or after
@@ -132,10 +67,35 @@ impl DigitalOcean {
     ) -> Result<bool, CloudError> {
         let actions = self.actions(&format!("/v2/droplets/{droplet_id}/actions"))?;
         Ok(actions.iter().any(|a| {
+            let recent = since.is_some_and(|s| a.started_at.is_some_and(|t| t.since(s) >= -60));
             a.kind == "snapshot"
-                && (a.status == "in-progress"
-                    || since.is_some_and(|s| a.started_at.is_some_and(|t| t.since(s) >= -60)))
+                && (a.status == "in-progress" || (recent && a.status == "completed"))
         }))
+    }
+
+    /// A 422 to a snapshot request: the droplet is busy (a skip, not a failure) only when the
+    /// API says it has a pending event or a snapshot is indeed under way; any other refusal
+    /// (a name it rejects, say) is an error, or backups would silently stop.
+    fn declined(
+        &mut self,
+        droplet_id: u64,
+        path: &str,
+        reply: Reply,
+    ) -> Result<Started, CloudError> {
+        let (id, message, request_id) = wire::error(&reply.body);
+        let busy = message.to_ascii_lowercase().contains("pending event")
+            || self.snapshot_started(droplet_id, None)?;
+        if busy {
+            tracing::info!("droplet {droplet_id}: the API declined the snapshot: {message}");
+            return Ok(Started::DropletBusy);
+        }
+        Err(CloudError::Status {
+            request: format!("POST {path}"),
+            status: reply.status,
+            id,
+            message,
+            request_id,
+        })
     }
 
     /// The API's clock, or the local one (with fail-closed pruning) if it sent none.
@@ -163,7 +123,7 @@ impl DigitalOcean {
 }
 
 /// Passes a reply with one of the `ok` statuses; turns any other into an error.
-fn expect(reply: Reply, request: &str, ok: &[u16]) -> Result<Reply, CloudError> {
+pub(super) fn expect(reply: Reply, request: &str, ok: &[u16]) -> Result<Reply, CloudError> {
     if ok.contains(&reply.status) {
         return Ok(reply);
     }
@@ -183,28 +143,50 @@ fn expect(reply: Reply, request: &str, ok: &[u16]) -> Result<Reply, CloudError> 
 impl Cloud for DigitalOcean {
     fn inventory(&mut self, tag: &str) -> Result<Inventory<'_>, CloudError> {
         let mut unreadable = Vec::new();
-        let mut seen = BTreeSet::new();
         let mut droplets = Vec::new();
-        for item in self.walk("/v2/droplets", &format!("tag_name={tag}&"), "droplets")? {
+        // What each droplet says its snapshots are, to check the snapshot listing against.
+        let mut claimed = Vec::new();
+        let query = format!("tag_name={tag}&");
+        for item in listing::walk(&mut self.http, "/v2/droplets", &query, "droplets")? {
             match wire::droplet(&item) {
-                Ok(d) if seen.insert(d.id) => droplets.push(d),
-                Ok(_) => {}
+                Ok(d) => {
+                    claimed.push((d.id, wire::snapshot_ids(&item)));
+                    droplets.push(d);
+                }
                 Err(problem) => unreadable.push(Unreadable {
                     holds_back: HoldBack::Nothing,
                     problem: format!("a droplet in the listing was skipped: {problem}"),
                 }),
             }
         }
-        let mut seen = BTreeSet::new();
         let mut snapshots = Vec::new();
-        for item in self.walk("/v2/snapshots", "resource_type=droplet&", "snapshots")? {
+        let query = "resource_type=droplet&";
+        for item in listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")? {
             match wire::snapshot(&item) {
-                Ok(s) if seen.insert(s.id) => snapshots.push(s),
-                Ok(_) => {}
+                Ok(s) => snapshots.push(s),
                 Err((droplet, problem)) => unreadable.push(Unreadable {
                     holds_back: droplet.map_or(HoldBack::All, HoldBack::Droplet),
                     problem,
                 }),
+            }
+        }
+        let listed: BTreeSet<u64> = snapshots.iter().map(|s| s.id).collect();
+        for (droplet, ids) in claimed {
+            let missing: Vec<String> = ids
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| !listed.contains(id))
+                .map(|id| id.to_string())
+                .collect();
+            if !missing.is_empty() {
+                unreadable.push(Unreadable {
+                    holds_back: HoldBack::Droplet(droplet),
+                    problem: format!(
+                        "droplet {droplet} names snapshot(s) {} that the snapshot listing lacks \
+                         (did something delete snapshots while it was read?)",
+                        missing.join(", ")
+                    ),
+                });
             }
         }
         let now = self.api_now(&mut unreadable);
@@ -277,13 +259,7 @@ impl Cloud for DigitalOcean {
         loop {
             attempt += 1;
             let error = match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
-                Ok(reply) if reply.status == 422 => {
-                    let (_, message, _) = wire::error(&reply.body);
-                    tracing::info!(
-                        "droplet {droplet_id}: the API declined the snapshot: {message}"
-                    );
-                    return Ok(Started::DropletBusy);
-                }
+                Ok(reply) if reply.status == 422 => return self.declined(droplet_id, &path, reply),
                 Ok(reply) => {
                     return expect(reply, &format!("POST {path}"), &[201, 200])
                         .map(|_| Started::Now);
@@ -295,8 +271,10 @@ impl Cloud for DigitalOcean {
                 Err(f) => return Err(f.error),
             };
             // The request may have started a snapshot even though its answer was lost: look
-            // before asking again, so a fault can never produce two snapshots.
+            // before asking again, so a fault can never produce two snapshots. Give a request
+            // still on its way a moment to land first.
             tracing::warn!("{error}; checking whether the snapshot started anyway");
+            self.http.pause(AMBIGUITY_PAUSE);
             match self.snapshot_started(droplet_id, sent_at) {
                 Ok(true) => {
                     tracing::warn!(

@@ -74,7 +74,7 @@ pub fn delay(
         let spread = u64::try_from(half.as_millis()).unwrap_or(u64::MAX).max(1);
         half + Duration::from_millis(random % spread)
     });
-    if waited + wait > MAX_TOTAL_WAIT {
+    if waited.saturating_add(wait) > MAX_TOTAL_WAIT {
         return Err(GiveUp::WaitTooLong(wait));
     }
     Ok(wait)
@@ -149,6 +149,20 @@ mod tests {
             until_reset: Some(12),
         };
         assert_eq!(delay(1, f, Duration::ZERO, 0), Ok(Duration::from_secs(12)));
+    }
+
+    #[test]
+    fn absurd_waits_neither_overflow_nor_wait() {
+        let f = Failure::Status {
+            status: 503,
+            retry_after: Some(u64::MAX),
+            until_reset: None,
+        };
+        assert!(matches!(
+            delay(2, f, Duration::from_secs(5), 0),
+            Err(GiveUp::WaitTooLong(_))
+        ));
+        assert_eq!(pace(1, u64::MAX), Some(Duration::from_secs(60)));
     }
 
     #[test]

@@ -83,6 +83,14 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
     })
 }
 
+/// A droplet's `snapshot_ids`, when present and readable.
+pub fn snapshot_ids(v: &Value) -> Option<Vec<u64>> {
+    match v.get("snapshot_ids")? {
+        Value::Array(ids) => ids.iter().map(|i| id(Some(i))).collect(),
+        _ => None,
+    }
+}
+
 /// Reads a snapshot from `/v2/snapshots`. On failure, says which droplet it belongs to when
 /// that much could be read.
 pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {

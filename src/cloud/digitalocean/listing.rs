@@ -1,0 +1,126 @@
+//! Reading a whole collection, page by page, and proving the result is whole. A listing that
+//! misses one snapshot can make the policy delete a snapshot it would keep (the kept ones shift),
+//! so every page must report the same `meta.total`, no item may appear twice, and the items must
+//! add up to that total; a listing that changed while it was read is read again.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::http::{Http, Method, Repeat};
+use super::wire;
+use crate::cloud::CloudError;
+
+/// Items per page: the API's maximum.
+const PER_PAGE: u32 = 200;
+/// A listing longer than this many pages is surely a loop.
+const MAX_PAGES: u64 = 10_000;
+/// Reads of a listing that keeps changing before the tool gives up on it.
+const PASSES: u32 = 3;
+
+/// One reading of a listing.
+enum Reading {
+    Whole(Vec<Value>),
+    /// It changed while being read, for this reason.
+    Changed(String),
+}
+
+/// Reads every page of `path` (with `query`, which ends in `&` if not empty); items are under
+/// `key`.
+pub fn walk(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Vec<Value>, CloudError> {
+    let mut why = String::new();
+    for _ in 0..PASSES {
+        match read(http, path, query, key)? {
+            Reading::Whole(items) => return Ok(items),
+            Reading::Changed(reason) => {
+                tracing::warn!("GET {path}: {reason}; reading it again");
+                why = reason;
+            }
+        }
+    }
+    Err(CloudError::Incomplete {
+        request: format!("GET {path}"),
+        detail: format!("{why}, and it kept changing while being read"),
+    })
+}
+
+fn read(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Reading, CloudError> {
+    let incomplete = |detail: String| CloudError::Incomplete {
+        request: format!("GET {path}"),
+        detail,
+    };
+    let mut items = Vec::new();
+    let mut total = None;
+    let mut page = 1;
+    loop {
+        let url = format!("{path}?{query}page={page}&per_page={PER_PAGE}");
+        let p = read_page(http, &url, key)?;
+        let this_total = p
+            .total
+            .ok_or_else(|| incomplete(format!("page {page} has no meta.total")))?;
+        match total {
+            None => total = Some(this_total),
+            Some(first) if first != this_total => {
+                return Ok(Reading::Changed(format!(
+                    "meta.total went from {first} to {this_total} between pages"
+                )));
+            }
+            Some(_) => {}
+        }
+        let empty = p.items.is_empty();
+        items.extend(p.items);
+        match p.next {
+            None => break,
+            Some(_) if empty => {
+                return Err(incomplete(format!(
+                    "page {page} was empty but linked to another"
+                )));
+            }
+            Some(next) if next == page + 1 && next <= MAX_PAGES => page = next,
+            Some(next) => {
+                return Err(incomplete(format!(
+                    "page {page} linked to page {next} instead of {}",
+                    page + 1
+                )));
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    let twice = items
+        .iter()
+        .filter_map(|item| wire::id(item.get("id")))
+        .any(|id| !seen.insert(id));
+    if twice {
+        return Ok(Reading::Changed("an item was listed twice".to_string()));
+    }
+    let total = total.unwrap_or_default();
+    if total != items.len() as u64 {
+        return Ok(Reading::Changed(format!(
+            "meta.total says {total} but {} were listed",
+            items.len()
+        )));
+    }
+    Ok(Reading::Whole(items))
+}
+
+/// Reads one page; a page cut short or garbled is asked for again a few times.
+fn read_page(http: &mut Http, url: &str, key: &str) -> Result<wire::Page, CloudError> {
+    let request = format!("GET {url}");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let reply = http
+            .call(&Method::Get, url, Repeat::Safe)
+            .map_err(|f| f.error)?;
+        let reply = super::expect(reply, &request, &[200])?;
+        match wire::page(&reply.body, key) {
+            Ok(page) => return Ok(page),
+            Err(detail) if attempt < 3 => {
+                tracing::warn!(
+                    "{request}: the response could not be read ({detail}); asking again"
+                );
+            }
+            Err(detail) => return Err(CloudError::Malformed { request, detail }),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Acting on one droplet's plan: delete, then transfer, then snapshot; or, in a dry run, only
+//! record what would be done. Everything that happens is written into the droplet's report.
+
+use super::Options;
+use super::outcome::{DeletedSnapshot, DropletReport, SnapshotOutcome, TransferRequest};
+use crate::cloud::{Cloud, CloudError, Deleted, Started};
+use crate::core::plan::{Doomed, Plan, SnapshotPlan, Transfer};
+use crate::sanitize::Clean;
+
+/// Acts on one droplet's plan. `withheld` says why its deletions must not happen, if so;
+/// `budget` is what `--max-delete` still allows.
+///
+/// A fatal error (the token refused, say) stops the droplet where it happened; it comes back
+/// beside the report of what was done before it, so the run can stop and still say so.
+pub fn execute(
+    cloud: &mut dyn Cloud,
+    plan: Plan,
+    options: Options,
+    withheld: Option<String>,
+    budget: &mut usize,
+) -> (DropletReport, Option<CloudError>) {
+    let Plan {
+        droplet_id,
+        droplet_name,
+        owned,
+        future: _,
+        deletes,
+        transfers,
+        snapshot,
+    } = plan;
+    let mut report = DropletReport {
+        id: droplet_id,
+        name: String::new(),
+        owned,
+        deleted: Vec::with_capacity(deletes.len()),
+        held_back: 0,
+        deletes_withheld: None,
+        transfers: Vec::new(),
+        transfers_in_progress: 0,
+        snapshot: SnapshotOutcome::Failed,
+        errors: Vec::new(),
+    };
+    let mut step = Step {
+        cloud,
+        name: Clean(&droplet_name),
+        options,
+    };
+    let act = || -> Result<(), CloudError> {
+        step.delete(deletes, withheld, budget, &mut report)?;
+        step.transfer(transfers, &mut report)?;
+        report.snapshot = step.snapshot(droplet_id, snapshot, &mut report)?;
+        Ok(())
+    };
+    let fatal = act().err();
+    if let Some(e) = &fatal {
+        report.errors.push(e.to_string());
+    }
+    for e in &report.errors {
+        tracing::error!("droplet {}: {e}", Clean(&droplet_name));
+    }
+    report.name = droplet_name;
+    (report, fatal)
+}
+
+/// What every action on one droplet needs.
+struct Step<'a> {
+    cloud: &'a mut dyn Cloud,
+    /// The droplet's name, escaped for logs.
+    name: Clean<'a>,
+    options: Options,
+}
+
+impl Step<'_> {
+    /// Deletes what the policy doomed, within the `--max-delete` budget, unless withheld.
+    fn delete(
+        &mut self,
+        deletes: Vec<Doomed>,
+        withheld: Option<String>,
+        budget: &mut usize,
+        report: &mut DropletReport,
+    ) -> Result<(), CloudError> {
+        let name = self.name;
+        if let (Some(why), false) = (&withheld, deletes.is_empty()) {
+            tracing::error!(
+                "droplet {name}: deleting nothing ({} wanted by the policy) because {why}",
+                deletes.len()
+            );
+            report.deletes_withheld = withheld;
+            return Ok(());
+        }
+        for doomed in deletes {
+            if *budget == 0 {
+                report.held_back += 1;
+                continue;
+            }
+            let outcome = if self.options.dry_run {
+                Ok(Deleted::Now)
+            } else {
+                self.cloud.delete_snapshot(doomed.id)
+            };
+            match outcome {
+                Ok(outcome) => {
+                    *budget -= 1;
+                    tracing::info!(
+                        "droplet {name}: {} snapshot {} ({}) under -k {}",
+                        if self.options.dry_run {
+                            "would delete"
+                        } else {
+                            "deleted"
+                        },
+                        Clean(&doomed.name),
+                        doomed.id,
+                        doomed.rule
+                    );
+                    report.deleted.push(DeletedSnapshot {
+                        id: doomed.id,
+                        name: doomed.name,
+                        created_at: doomed.created_at,
+                        rule: doomed.rule,
+                        already_gone: outcome == Deleted::AlreadyGone,
+                    });
+                }
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => report.errors.push(e.to_string()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Requests the transfers, skipping regions a transfer is already copying to.
+    fn transfer(
+        &mut self,
+        transfers: Vec<Transfer>,
+        report: &mut DropletReport,
+    ) -> Result<(), CloudError> {
+        let name = self.name;
+        let mut busy: Option<(u64, Vec<String>)> = None;
+        for t in transfers {
+            if busy.as_ref().is_none_or(|(id, _)| *id != t.snapshot_id) {
+                match self.cloud.transfers_in_progress(t.snapshot_id) {
+                    Ok(regions) => busy = Some((t.snapshot_id, regions)),
+                    Err(e) if e.is_fatal() => return Err(e),
+                    Err(e) => {
+                        report.errors.push(e.to_string());
+                        busy = None;
+                        continue;
+                    }
+                }
+            }
+            if busy.as_ref().is_some_and(|(_, r)| r.contains(&t.region)) {
+                report.transfers_in_progress += 1;
+                continue;
+            }
+            let outcome = if self.options.dry_run {
+                Ok(())
+            } else {
+                self.cloud.transfer_snapshot(t.snapshot_id, &t.region)
+            };
+            match outcome {
+                Ok(()) => {
+                    tracing::info!(
+                        "droplet {name}: {} snapshot {} to {}",
+                        if self.options.dry_run {
+                            "would transfer"
+                        } else {
+                            "transferring"
+                        },
+                        t.snapshot_id,
+                        Clean(&t.region)
+                    );
+                    report.transfers.push(TransferRequest {
+                        snapshot_id: t.snapshot_id,
+                        region: t.region,
+                    });
+                }
+                Err(e) if e.is_fatal() => return Err(e),
+                Err(e) => report.errors.push(e.to_string()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the snapshot if due and nothing is under way.
+    fn snapshot(
+        &mut self,
+        droplet_id: u64,
+        plan: SnapshotPlan,
+        report: &mut DropletReport,
+    ) -> Result<SnapshotOutcome, CloudError> {
+        let name = self.name;
+        let busy = |reason: &str| {
+            tracing::info!("droplet {name}: snapshot due but skipped: {reason}");
+            Ok(SnapshotOutcome::Skipped {
+                reason: reason.to_string(),
+            })
+        };
+        let snapshot_name = match plan {
+            SnapshotPlan::NotDue { newest } => return Ok(SnapshotOutcome::NotDue { newest }),
+            SnapshotPlan::Locked => return busy("the droplet is locked by another action"),
+            SnapshotPlan::Take { name } => name,
+        };
+        match self.cloud.snapshot_in_progress(droplet_id) {
+            Ok(true) => return busy("a snapshot is already in progress"),
+            Ok(false) => {}
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(e) => {
+                report.errors.push(e.to_string());
+                return Ok(SnapshotOutcome::Failed);
+            }
+        }
+        if self.options.dry_run {
+            tracing::info!(
+                "droplet {name}: would take snapshot {}",
+                Clean(&snapshot_name)
+            );
+            return Ok(SnapshotOutcome::WouldTake {
+                name: snapshot_name,
+            });
+        }
+        match self.cloud.take_snapshot(droplet_id, &snapshot_name) {
+            Ok(Started::Now) => {
+                tracing::info!("droplet {name}: taking snapshot {}", Clean(&snapshot_name));
+                Ok(SnapshotOutcome::Taken {
+                    name: snapshot_name,
+                })
+            }
+            Ok(Started::DropletBusy) => busy("the droplet already has a pending event"),
+            Err(e) if e.is_fatal() => Err(e),
+            Err(e) => {
+                report.errors.push(e.to_string());
+                Ok(SnapshotOutcome::Failed)
+            }
+        }
+    }
+}

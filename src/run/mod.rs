@@ -1,0 +1,210 @@
+//! One run of the tool against an account: read, plan each droplet, then act (or, with
+//! `--dryrun`, only say what would be done). Real runs and simulations both come through here.
+
+mod act;
+mod outcome;
+
+use std::collections::BTreeSet;
+
+pub use outcome::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome, TransferRequest};
+
+use crate::cloud::{Cloud, CloudError, HoldBack};
+use crate::core::model::Snapshot;
+use crate::core::plan::{Plan, Settings, plan_droplet};
+use crate::sanitize::Clean;
+use crate::time::Timestamp;
+
+/// How to act on the plans.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Send no request that changes anything.
+    pub dry_run: bool,
+    /// `--max-delete`: delete at most this many snapshots in this run.
+    pub max_delete: Option<usize>,
+}
+
+/// Runs once. An `Err` means nothing could be decided, so nothing was done (the listing
+/// failed, or the token was refused); failures after that are in the report: per droplet, and
+/// in `stopped` when one ended the run early.
+pub fn run_once(
+    cloud: &mut dyn Cloud,
+    settings: &Settings,
+    options: Options,
+) -> Result<RunReport, CloudError> {
+    let (now, plans, unsure, problems) = plan_all(cloud, settings)?;
+    let mut budget = options.max_delete.unwrap_or(usize::MAX);
+    let mut droplets = Vec::with_capacity(plans.len());
+    let mut stopped = None;
+    for plan in plans {
+        let withheld = unsure.reason_for(plan.droplet_id);
+        let (report, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        droplets.push(report);
+        if let Some(e) = fatal {
+            stopped = Some(e.to_string());
+            break;
+        }
+    }
+    Ok(RunReport {
+        now,
+        dry_run: options.dry_run,
+        droplets,
+        problems,
+        stopped,
+    })
+}
+
+/// Which droplets' listings could not be fully read.
+enum Unsure {
+    Nothing,
+    Droplets(BTreeSet<u64>, String),
+    All(String),
+}
+
+impl Unsure {
+    fn reason_for(&self, droplet_id: u64) -> Option<String> {
+        match self {
+            Unsure::Nothing => None,
+            Unsure::Droplets(ids, why) => ids.contains(&droplet_id).then(|| why.clone()),
+            Unsure::All(why) => Some(why.clone()),
+        }
+    }
+}
+
+/// Reads the account and plans every droplet, while the listing is borrowed.
+fn plan_all(
+    cloud: &mut dyn Cloud,
+    settings: &Settings,
+) -> Result<(Timestamp, Vec<Plan>, Unsure, Vec<String>), CloudError> {
+    let inventory = cloud.inventory(&settings.tag)?;
+    let now = inventory.now;
+    if inventory.droplets.is_empty() {
+        // Not an error (a tag can be empty for a while), but a typo here means no backups.
+        tracing::warn!(
+            "no droplet carries the tag `{}`: nothing to snapshot",
+            Clean(&settings.tag)
+        );
+    }
+    let mut unsure = Unsure::Nothing;
+    let mut problems = Vec::new();
+    for item in &inventory.unreadable {
+        tracing::error!("{}", item.problem);
+        problems.push(item.problem.clone());
+        let why = format!("an item of the listing could not be read: {}", item.problem);
+        unsure = match (unsure, item.holds_back) {
+            (unsure, HoldBack::Nothing) => unsure,
+            (Unsure::All(w), _) => Unsure::All(w),
+            (_, HoldBack::All) => Unsure::All(why),
+            (Unsure::Droplets(mut ids, w), HoldBack::Droplet(id)) => {
+                ids.insert(id);
+                Unsure::Droplets(ids, w)
+            }
+            (Unsure::Nothing, HoldBack::Droplet(id)) => Unsure::Droplets(BTreeSet::from([id]), why),
+        };
+    }
+    let mut by_droplet: Vec<&Snapshot> = Vec::with_capacity(inventory.snapshots.len());
+    by_droplet.extend(inventory.snapshots.iter());
+    let key = |s: &&Snapshot| (s.droplet_id, s.created_at, s.id);
+    if !by_droplet.is_sorted_by_key(key) {
+        by_droplet.sort_unstable_by_key(key);
+    }
+    let mut verdicts = Vec::with_capacity(by_droplet.len());
+    let mut plans = Vec::with_capacity(inventory.droplets.len());
+    for droplet in inventory.droplets.iter() {
+        let lo = by_droplet.partition_point(|s| s.droplet_id < droplet.id);
+        let hi = by_droplet.partition_point(|s| s.droplet_id <= droplet.id);
+        let plan = plan_droplet(droplet, &by_droplet[lo..hi], settings, now, &mut verdicts);
+        if plan.future > 0 {
+            tracing::warn!(
+                "droplet {}: {} snapshot(s) are dated after the API's clock ({now}); they are \
+                 kept and ignored when deciding whether a snapshot is due",
+                Clean(&plan.droplet_name),
+                plan.future
+            );
+        }
+        plans.push(plan);
+    }
+    Ok((now, plans, unsure, problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::memory::MemoryCloud;
+    use crate::core::naming::PrefixTemplate;
+    use crate::core::policy::{Policy, Rule};
+    use crate::core::span::Span;
+    use proptest::prelude::*;
+
+    fn settings(rules: &[String], every: &str) -> Settings {
+        Settings {
+            tag: "t".into(),
+            prefix: PrefixTemplate::parse("$droplet-").unwrap(),
+            snapshot_every: Span::parse(every).unwrap(),
+            policy: Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect()),
+            regions: vec!["lon1".into()],
+        }
+    }
+
+    fn arb_rule() -> impl Strategy<Value = String> {
+        (0u64..4, 0usize..3, 0u64..4, 0usize..3).prop_map(|(i, iu, a, au)| {
+            let u = ["h", "d", "w"];
+            format!("{i}{}:{a}{}", u[iu], u[au])
+        })
+    }
+
+    proptest! {
+        /// Whatever the policy and however irregular the schedule, once a run has taken no
+        /// snapshot, another run at the same moment does nothing at all; and the newest
+        /// snapshot is never deleted.
+        #[test]
+        fn a_run_that_took_nothing_leaves_nothing_for_the_next(
+            rules in proptest::collection::vec(arb_rule(), 0..4),
+            gaps in proptest::collection::vec(1i64..200_000, 1..60),
+        ) {
+            let s = settings(&rules, "1d");
+            let start = Timestamp::from_second(1_600_000_000).unwrap();
+            let mut cloud = MemoryCloud::new("d", "t", "nyc3", start);
+            let mut now = start;
+            for gap in gaps {
+                now = now.checked_add(gap).unwrap();
+                cloud.set_now(now);
+                // The first run may take a snapshot; the next then judges with it in place.
+                let mut previous = run_once(&mut cloud, &s, Options::default()).unwrap();
+                for _ in 0..2 {
+                    let newest = cloud.snapshots().last().map(|x| x.id);
+                    let took = matches!(previous.droplets[0].snapshot, SnapshotOutcome::Taken { .. });
+                    let next = run_once(&mut cloud, &s, Options::default()).unwrap();
+                    let d = &next.droplets[0];
+                    prop_assert_eq!(cloud.snapshots().last().map(|x| x.id), newest);
+                    let not_due = matches!(d.snapshot, SnapshotOutcome::NotDue { .. });
+                    prop_assert!(not_due, "{:?}", d.snapshot);
+                    if !took {
+                        prop_assert!(d.deleted.is_empty(), "{:?} then {:?}", previous, next);
+                        prop_assert!(d.transfers.is_empty(), "{:?} then {:?}", previous, next);
+                    }
+                    previous = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn max_delete_spans_droplets_and_counts_what_it_holds_back() {
+        let s = settings(&["0h:1h".to_string()], "1h");
+        let start = Timestamp::from_second(1_600_000_000).unwrap();
+        let mut cloud = MemoryCloud::new("d", "t", "nyc3", start);
+        for hour in 0..5 {
+            cloud.set_now(start.checked_add(hour * 3_600).unwrap());
+            let keep_all = settings(&[], "1h");
+            run_once(&mut cloud, &keep_all, Options::default()).unwrap();
+        }
+        cloud.set_now(start.checked_add(10 * 3_600).unwrap());
+        let options = Options {
+            dry_run: false,
+            max_delete: Some(2),
+        };
+        let report = run_once(&mut cloud, &s, options).unwrap();
+        assert_eq!(report.droplets[0].deleted.len(), 2);
+        assert_eq!(report.held_back(), 2);
+    }
+}
