@@ -127,6 +127,12 @@ pub fn run_table(report: &RunReport) -> String {
             );
         }
     }
+    for problem in &report.problems {
+        let _ = writeln!(out, "unreadable: {}", Clean(problem));
+    }
+    if let Some(why) = &report.stopped {
+        let _ = writeln!(out, "stopped: {}", Clean(why));
+    }
     let held = report.held_back();
     if held > 0 {
         let _ = writeln!(
@@ -147,6 +153,8 @@ pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
         "dry_run": report.dry_run,
         "exit_code": exit as u8,
         "held_back": report.held_back(),
+        "problems": report.problems,
+        "stopped": report.stopped,
         "droplets": report.droplets,
     })
 }

@@ -263,7 +263,8 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
     let run = account.run(&POLICY);
     run.expect_code(3).expect_no_panic();
     run.expect_stderr("snapshot \"99\": created_at");
-    run.expect_stdout("withheld: web-1");
+    run.expect_stdout("withheld: web-1")
+        .expect_stdout("unreadable: snapshot \"99\": created_at");
     let ids = remaining_ids(&account);
     assert!(
         ids.contains(&10) && ids.contains(&11),
