@@ -22,9 +22,11 @@ whose name is not the prefix followed by the tool's UTC timestamp.
 
 Exit codes:
   0  success (a snapshot skipped because one is already in progress counts as success)
-  1  failure: nothing could be done (API unreachable, token rejected, listing failed)
+  1  failure: nothing could be done (API unreachable, token rejected, listing failed),
+     the run stopped early, or every droplet failed
   2  usage: a bad flag or value; nothing was done
-  3  partly done: some droplets failed, or --max-delete held deletions back
+  3  partly done: some droplets failed or had deletions withheld, an item could not be
+     read, or --max-delete held deletions back
   4  another run with the same tag holds the lock; nothing was done
 
 Examples:
@@ -110,7 +112,7 @@ pub struct Cli {
     pub max_delete: Option<usize>,
 
     /// Lock file that stops two runs for the same tag overlapping
-    /// (default: do-snapshot-TAG.lock in $XDG_RUNTIME_DIR, or else in the temporary directory)
+    /// (default: do-snapshot-UID-TAG.lock in $XDG_RUNTIME_DIR, or else in the temporary directory)
     #[arg(long, value_name = "PATH")]
     pub lock_file: Option<PathBuf>,
 
