@@ -66,7 +66,7 @@ pub struct Plan {
 /// `verdicts` is scratch space reused across calls to spare an allocation per droplet.
 pub fn plan_droplet(
     droplet: &Droplet,
-    snapshots: &[&Snapshot],
+    snapshots: &[Snapshot],
     settings: &Settings,
     now: Timestamp,
     verdicts: &mut Vec<Verdict>,
@@ -173,10 +173,9 @@ mod tests {
     }
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
-        let refs: Vec<&Snapshot> = snaps.iter().collect();
         plan_droplet(
             d,
-            &refs,
+            snaps,
             s,
             Timestamp::from_second(now).unwrap(),
             &mut Vec::new(),

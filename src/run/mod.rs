@@ -101,11 +101,12 @@ fn plan_all(
             (Unsure::Nothing, HoldBack::Droplet(id)) => Unsure::Droplets(BTreeSet::from([id]), why),
         };
     }
-    let mut by_droplet: Vec<&Snapshot> = Vec::with_capacity(inventory.snapshots.len());
-    by_droplet.extend(inventory.snapshots.iter());
-    let key = |s: &&Snapshot| (s.droplet_id, s.created_at, s.id);
+    // Grouped by droplet, oldest first. A listing that comes sorted (the simulator's always
+    // does) is used as it is, without a copy.
+    let mut by_droplet = inventory.snapshots;
+    let key = |s: &Snapshot| (s.droplet_id, s.created_at, s.id);
     if !by_droplet.is_sorted_by_key(key) {
-        by_droplet.sort_unstable_by_key(key);
+        by_droplet.to_mut().sort_unstable_by_key(key);
     }
     let mut verdicts = Vec::with_capacity(by_droplet.len());
     let mut plans = Vec::with_capacity(inventory.droplets.len());
