@@ -586,7 +586,7 @@ fn a_snapshot_a_droplet_names_but_the_listing_lacks_stops_that_droplets_deletion
     });
     let run = account.run(&POLICY);
     run.expect_code(3);
-    run.expect_stderr("droplet 1 names snapshot(s) 12 that the snapshot listing lacks");
+    run.expect_stderr("droplet 1 has snapshot 12, but the snapshot listing lacks it");
     run.expect_stdout("withheld: web-1");
     let ids = remaining_ids(&account);
     assert!(
@@ -621,4 +621,35 @@ fn a_refused_token_mid_run_stops_and_reports_what_was_done() {
         "nothing after the 403: {ids:?}"
     );
     assert_eq!(account.snapshot_actions(2), 0, "nothing after the 403");
+}
+
+#[test]
+fn a_snapshot_a_droplet_names_that_is_gone_is_ignored() {
+    // snapshot_ids can name a snapshot deleted a moment ago (or one not listable): looked up,
+    // found gone, and ignored, so pruning goes on.
+    let account = account();
+    let droplet = |id: u64, snapshots: &[u64]| {
+        serde_json::json!({"id": id, "name": format!("web-{id}"), "locked": false,
+            "status": "active", "region": {"slug": "nyc3"}, "tags": ["autosnapshot"],
+            "snapshot_ids": snapshots})
+    };
+    let body = serde_json::json!({
+        "droplets": [droplet(1, &[10, 11, 12, 7999]), droplet(2, &[20, 21, 22])],
+        "links": {"pages": {}}, "meta": {"total": 2}
+    });
+    // Only the listing by tag, not the droplets' actions.
+    account.fake.add_fault(Fault {
+        method: Some("GET".into()),
+        query: Some("tag_name=".into()),
+        ..on(
+            "/v2/droplets",
+            FaultKind::Malformed {
+                body: body.to_string(),
+            },
+        )
+    });
+    let run = account.run(&[&POLICY[..], &["-vv"]].concat());
+    run.expect_code(0);
+    run.expect_stderr("GET /v2/snapshots/7999 -> 404");
+    assert_policy_applied(&account);
 }

@@ -2,6 +2,7 @@
 //! trusted further than it proved itself (complete listings, its own clock, one snapshot at a
 //! time).
 
+mod claims;
 mod http;
 mod listing;
 mod retry;
@@ -83,8 +84,9 @@ impl DigitalOcean {
         reply: Reply,
     ) -> Result<Started, CloudError> {
         let (id, message, request_id) = wire::error(&reply.body);
-        let busy = message.to_ascii_lowercase().contains("pending event")
-            || self.snapshot_started(droplet_id, None)?;
+        let pending = message.to_ascii_lowercase().contains("pending event");
+        // If the check fails, the refusal itself is the error worth reporting.
+        let busy = pending || self.snapshot_started(droplet_id, None).unwrap_or(false);
         if busy {
             tracing::info!("droplet {droplet_id}: the API declined the snapshot: {message}");
             return Ok(Started::DropletBusy);
@@ -150,7 +152,9 @@ impl Cloud for DigitalOcean {
         for item in listing::walk(&mut self.http, "/v2/droplets", &query, "droplets")? {
             match wire::droplet(&item) {
                 Ok(d) => {
-                    claimed.push((d.id, wire::snapshot_ids(&item)));
+                    if let Some(ids) = wire::snapshot_ids(&item) {
+                        claimed.push((d.id, ids));
+                    }
                     droplets.push(d);
                 }
                 Err(problem) => unreadable.push(Unreadable {
@@ -161,7 +165,10 @@ impl Cloud for DigitalOcean {
         }
         let mut snapshots = Vec::new();
         let query = "resource_type=droplet&";
-        for item in listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")? {
+        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")?;
+        // Every listed id, readable entry or not, for the check against the droplets' claims.
+        let listed: BTreeSet<u64> = items.iter().filter_map(|i| wire::id(i.get("id"))).collect();
+        for item in items {
             match wire::snapshot(&item) {
                 Ok(s) => snapshots.push(s),
                 Err((droplet, problem)) => unreadable.push(Unreadable {
@@ -170,25 +177,7 @@ impl Cloud for DigitalOcean {
                 }),
             }
         }
-        let listed: BTreeSet<u64> = snapshots.iter().map(|s| s.id).collect();
-        for (droplet, ids) in claimed {
-            let missing: Vec<String> = ids
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|id| !listed.contains(id))
-                .map(|id| id.to_string())
-                .collect();
-            if !missing.is_empty() {
-                unreadable.push(Unreadable {
-                    holds_back: HoldBack::Droplet(droplet),
-                    problem: format!(
-                        "droplet {droplet} names snapshot(s) {} that the snapshot listing lacks \
-                         (did something delete snapshots while it was read?)",
-                        missing.join(", ")
-                    ),
-                });
-            }
-        }
+        unreadable.extend(claims::check(&mut self.http, claimed, &listed));
         let now = self.api_now(&mut unreadable);
         Ok(Inventory {
             now,
