@@ -68,6 +68,8 @@ pub enum ConfigError {
     ApiUrl(String),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error("{0}: the value looks like an API token; pass the token with --token or DO_TOKEN")]
+    TokenShaped(&'static str),
     #[error("--simulate: the simulation would run past the year 9999; shorten DURATION or --start")]
     SimulationTooLong,
     #[error(
@@ -94,6 +96,15 @@ pub struct Env<'a> {
 
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config, ConfigError> {
+        // A token pasted into the wrong flag would end up in file names and logs.
+        for (flag, value) in [("--tag", &cli.tag), ("--prefix", &cli.prefix)] {
+            if value
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(token::looks_like_token)
+            {
+                return Err(ConfigError::TokenShaped(flag));
+            }
+        }
         check_tag(&cli.tag)?;
         for region in &cli.regions {
             let ok = !region.is_empty()

@@ -77,6 +77,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
 /// Says why the program stops: on stderr always (cron mails it), and in syslog too with
 /// `--syslog`.
 fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
+    let message = token::redact(message);
     if syslog {
         tracing::error!("{message}");
     }

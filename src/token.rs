@@ -115,11 +115,7 @@ pub fn redact(text: &str) -> String {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len() - start);
         let word = &rest[start..start + word_len];
-        let prefixed = ["dop_v1_", "doo_v1_", "dor_v1_"]
-            .iter()
-            .any(|p| word.starts_with(p));
-        let long_hex = word.len() >= 32 && word.bytes().all(|b| b.is_ascii_hexdigit());
-        if prefixed || long_hex {
+        if looks_like_token(word) {
             out.push_str("<token>");
         } else {
             out.push_str(word);
@@ -128,6 +124,15 @@ pub fn redact(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// True for a word shaped like a DigitalOcean token: starting `dop_v1_`, `doo_v1_` or
+/// `dor_v1_`, or 32 or more hex digits.
+pub fn looks_like_token(word: &str) -> bool {
+    let prefixed = ["dop_v1_", "doo_v1_", "dor_v1_"]
+        .iter()
+        .any(|p| word.starts_with(p));
+    prefixed || (word.len() >= 32 && word.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn looks_like_path(value: &str) -> bool {

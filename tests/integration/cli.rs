@@ -152,6 +152,29 @@ fn bad_prefix_tag_region_and_url_are_usage_errors() {
 }
 
 #[test]
+fn a_token_in_the_wrong_flag_is_refused_and_never_echoed() {
+    let token = "dop_v1_7e3a9c51d2b84f06a1c3e5d7f9b2468ace13579bdf02468ace13579bdf024680";
+    let legacy = "7e3a9c51d2b84f06a1c3e5d7f9b2468ace13579bdf02468ace13579bdf024680";
+    for args in [
+        ["-t", token],
+        ["-t", legacy],
+        ["-p", token],
+        ["-r", token],
+        ["-r", legacy],
+    ] {
+        let mut all = vec!["-s", "1d", "--simulate", "1h:1d"];
+        all.extend_from_slice(&args);
+        let run = do_snapshot(&all);
+        run.expect_code(2).expect_stderr(args[0]);
+        assert!(
+            !run.stderr.contains(&legacy[..40]),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn no_token_names_both_ways_to_give_one() {
     let run = do_snapshot(&["-s", "1d"]);
     run.expect_code(2).expect_no_panic();
