@@ -86,8 +86,16 @@ fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
 }
 
 fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit {
-    let outcome = match simulate::simulate(&config.settings, schedule, config.max_delete) {
+    let outcome = match simulate::simulate(
+        &config.settings,
+        schedule,
+        config.max_delete,
+        simulate::MAX_VISITS,
+    ) {
         Ok(o) => o,
+        Err(e @ simulate::SimulateError::TooLong { .. }) => {
+            return fail(syslog, &e.to_string(), Exit::Usage);
+        }
         Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
     };
     let text = if config.json {

@@ -32,6 +32,8 @@ pub struct Outcome {
     pub runs: u64,
     pub snapshots_taken: u64,
     pub snapshots_deleted: u64,
+    /// Snapshots held at the start of a run, on average: what a run's cost follows.
+    pub mean_held: f64,
     /// Surviving snapshots, oldest first.
     pub snapshots: Vec<Survivor>,
 }
@@ -43,12 +45,31 @@ pub struct Survivor {
     pub name: String,
 }
 
-/// Runs the simulation. `max_delete` mirrors `--max-delete`, so its effect can be previewed too.
+/// The most snapshot visits (snapshots held, summed over runs) a simulation may make, some
+/// seconds of work: a policy that keeps everything makes each run slower than the last.
+pub const MAX_VISITS: u64 = 500_000_000;
+
+/// Why a simulation could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    #[error(
+        "--simulate: stopped after {runs} runs, holding {held} snapshots: this policy keeps so \
+         many that the simulation would take too long; check the -k rules, or simulate a \
+         shorter DURATION or a longer INTERVAL"
+    )]
+    TooLong { runs: u64, held: usize },
+}
+
+/// Runs the simulation. `max_delete` mirrors `--max-delete`, so its effect can be previewed too;
+/// `max_visits` bounds the work (`MAX_VISITS` from the command line).
 pub fn simulate(
     settings: &Settings,
     schedule: Schedule,
     max_delete: Option<usize>,
-) -> Result<Outcome, CloudError> {
+    max_visits: u64,
+) -> Result<Outcome, SimulateError> {
     let region = "nyc3";
     let mut cloud = MemoryCloud::new(DROPLET, &settings.tag, region, schedule.start);
     let options = Options {
@@ -62,11 +83,21 @@ pub fn simulate(
         runs: 0,
         snapshots_taken: 0,
         snapshots_deleted: 0,
+        mean_held: 0.0,
         snapshots: Vec::new(),
     };
+    let mut visits: u64 = 0;
     let mut now = schedule.start;
     while now.as_second() < end {
         cloud.set_now(now);
+        let held = cloud.snapshots().len();
+        visits += held as u64;
+        if visits > max_visits {
+            return Err(SimulateError::TooLong {
+                runs: outcome.runs,
+                held,
+            });
+        }
         let report = run_once(&mut cloud, settings, options)?;
         for droplet in &report.droplets {
             outcome.snapshots_deleted += droplet.deleted.len() as u64;
@@ -81,6 +112,7 @@ pub fn simulate(
             None => break,
         }
     }
+    outcome.mean_held = visits as f64 / outcome.runs.max(1) as f64;
     outcome.snapshots = cloud.snapshots().iter().map(Survivor::from).collect();
     Ok(outcome)
 }
@@ -91,5 +123,41 @@ impl From<&Snapshot> for Survivor {
             created_at: s.created_at,
             name: s.name.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::naming::PrefixTemplate;
+    use crate::core::policy::Policy;
+
+    fn keep_everything() -> Settings {
+        Settings {
+            tag: "t".into(),
+            prefix: PrefixTemplate::parse("$droplet-").unwrap(),
+            snapshot_every: Span::parse("1h").unwrap(),
+            policy: Policy::default(),
+            regions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_policy_that_keeps_everything_is_stopped_before_it_takes_too_long() {
+        let schedule = Schedule {
+            start: Timestamp::parse("2020-01-01T00:00:00Z").unwrap(),
+            every: Span::parse("1h").unwrap(),
+            duration: Span::parse("1m").unwrap(),
+        };
+        // 100 runs hold 0 + 1 + ... + 99 = 4,950 snapshots in all; the next would pass 5,000.
+        let err = simulate(&keep_everything(), schedule, None, 5_000).unwrap_err();
+        assert_eq!(
+            err.to_string().split(':').nth(1).unwrap().trim(),
+            "stopped after 100 runs, holding 100 snapshots"
+        );
+        let outcome = simulate(&keep_everything(), schedule, None, MAX_VISITS).unwrap();
+        assert_eq!(outcome.runs, 720);
+        assert_eq!(outcome.snapshots.len(), 720);
+        assert!((outcome.mean_held - 359.5).abs() < 1e-9);
     }
 }
