@@ -154,7 +154,10 @@ impl Config {
                 let resolved = token::resolve(cli.token.as_deref(), env.do_token, env.home)?;
                 warnings.extend(resolved.warnings);
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
+                    // A directory only this user (or only root) can write to, if there is one.
+                    let root_run = (env.uid == 0).then_some(Path::new("/run"));
                     env.runtime_dir
+                        .or(root_run.filter(|p| p.is_dir()))
                         .unwrap_or(env.temp_dir)
                         .join(format!("do-snapshot-{}-{}.lock", env.uid, cli.tag))
                 });

@@ -24,6 +24,12 @@ pub enum LockError {
         path: PathBuf,
         holder: Option<String>,
     },
+    #[error(
+        "the lock file {} belongs to user {owner}, not to this one, so it cannot be trusted; \
+         remove it or choose another with --lock-file",
+        path.display()
+    )]
+    Foreign { path: PathBuf, owner: u32 },
     #[error("cannot open the lock file {}: {source} (choose another with --lock-file)", path.display())]
     Io {
         path: PathBuf,
@@ -46,6 +52,20 @@ pub fn acquire(path: &Path) -> Result<RunLock, LockError> {
         options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
     let mut file = options.open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        // A lock file someone else made could be held to stop every run: refuse it, loudly.
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().map_err(io)?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if !meta.is_file() || meta.uid() != me {
+            return Err(LockError::Foreign {
+                path: path.to_path_buf(),
+                owner: meta.uid(),
+            });
+        }
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -85,6 +105,25 @@ mod tests {
         );
         drop(first);
         assert!(acquire(&path).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_of_another_user_is_refused() {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // Only root can give a file away to test this.
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        std::fs::write(&path, "").unwrap();
+        std::os::unix::fs::chown(&path, Some(12_345), None).unwrap();
+        let err = acquire(&path).unwrap_err();
+        assert!(
+            matches!(err, LockError::Foreign { owner: 12_345, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("belongs to user 12345"));
     }
 
     #[cfg(unix)]

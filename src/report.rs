@@ -51,6 +51,7 @@ pub fn run_table(report: &RunReport) -> String {
                 SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
                 SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
                 SnapshotOutcome::Failed => "FAILED".to_string(),
+                SnapshotOutcome::NotAttempted => "not attempted (the run stopped)".to_string(),
             };
             let mut deleted = d.deleted.len().to_string();
             if d.held_back > 0 {

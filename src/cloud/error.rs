@@ -40,11 +40,10 @@ fn request_id_note(id: &Option<String>) -> String {
 }
 
 impl CloudError {
-    /// True when no later request can succeed either, so the run should stop at once.
+    /// True when no later request can succeed either, so the run should stop at once. A 403 is
+    /// not: a token's scopes are granted per operation, and one it lacks (copying, say) must not
+    /// stop the others (snapshotting).
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            CloudError::Unauthorized | CloudError::Status { status: 403, .. }
-        )
+        matches!(self, CloudError::Unauthorized)
     }
 }

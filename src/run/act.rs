@@ -37,7 +37,7 @@ pub fn execute(
         deletes_withheld: None,
         transfers: Vec::new(),
         transfers_in_progress: 0,
-        snapshot: SnapshotOutcome::Failed,
+        snapshot: SnapshotOutcome::NotAttempted,
         errors: Vec::new(),
     };
     let mut step = Step {
@@ -60,6 +60,22 @@ pub fn execute(
     }
     report.name = droplet_name;
     (report, fatal)
+}
+
+/// The report of a droplet the run did not reach.
+pub fn not_reached(plan: Plan) -> DropletReport {
+    DropletReport {
+        id: plan.droplet_id,
+        name: plan.droplet_name,
+        owned: plan.owned,
+        deleted: Vec::new(),
+        held_back: 0,
+        deletes_withheld: None,
+        transfers: Vec::new(),
+        transfers_in_progress: 0,
+        snapshot: SnapshotOutcome::NotAttempted,
+        errors: Vec::new(),
+    }
 }
 
 /// What every action on one droplet needs.

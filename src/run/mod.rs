@@ -4,7 +4,7 @@
 mod act;
 mod outcome;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 pub use outcome::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome, TransferRequest};
 
@@ -36,13 +36,14 @@ pub fn run_once(
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped = None;
     for plan in plans {
+        if stopped.is_some() {
+            droplets.push(act::not_reached(plan));
+            continue;
+        }
         let withheld = unsure.reason_for(plan.droplet_id);
         let (report, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
         droplets.push(report);
-        if let Some(e) = fatal {
-            stopped = Some(e.to_string());
-            break;
-        }
+        stopped = fatal.map(|e| e.to_string());
     }
     Ok(RunReport {
         now,
@@ -53,20 +54,20 @@ pub fn run_once(
     })
 }
 
-/// Which droplets' listings could not be fully read.
-enum Unsure {
-    Nothing,
-    Droplets(BTreeSet<u64>, String),
-    All(String),
+/// Whose deletions must not happen, and why.
+#[derive(Default)]
+struct Unsure {
+    /// Everyone's, for this reason.
+    all: Option<String>,
+    /// These droplets', each for its first reason.
+    droplets: BTreeMap<u64, String>,
 }
 
 impl Unsure {
     fn reason_for(&self, droplet_id: u64) -> Option<String> {
-        match self {
-            Unsure::Nothing => None,
-            Unsure::Droplets(ids, why) => ids.contains(&droplet_id).then(|| why.clone()),
-            Unsure::All(why) => Some(why.clone()),
-        }
+        self.all
+            .clone()
+            .or_else(|| self.droplets.get(&droplet_id).cloned())
     }
 }
 
@@ -84,22 +85,21 @@ fn plan_all(
             Clean(&settings.tag)
         );
     }
-    let mut unsure = Unsure::Nothing;
+    let mut unsure = Unsure::default();
     let mut problems = Vec::new();
     for item in &inventory.unreadable {
-        tracing::error!("{}", item.problem);
-        problems.push(item.problem.clone());
-        let why = format!("an item of the listing could not be read: {}", item.problem);
-        unsure = match (unsure, item.holds_back) {
-            (unsure, HoldBack::Nothing) => unsure,
-            (Unsure::All(w), _) => Unsure::All(w),
-            (_, HoldBack::All) => Unsure::All(why),
-            (Unsure::Droplets(mut ids, w), HoldBack::Droplet(id)) => {
-                ids.insert(id);
-                Unsure::Droplets(ids, w)
+        // Problems quote text from the API: escape it before it reaches a log or terminal.
+        let problem = Clean(&item.problem).to_string();
+        tracing::error!("{problem}");
+        let why = format!("the listing has a problem: {problem}");
+        match item.holds_back {
+            HoldBack::Nothing => {}
+            HoldBack::All => unsure.all = unsure.all.take().or(Some(why)),
+            HoldBack::Droplet(id) => {
+                unsure.droplets.entry(id).or_insert(why);
             }
-            (Unsure::Nothing, HoldBack::Droplet(id)) => Unsure::Droplets(BTreeSet::from([id]), why),
-        };
+        }
+        problems.push(problem);
     }
     // Grouped by droplet, oldest first. A listing that comes sorted (the simulator's always
     // does) is used as it is, without a copy.

@@ -78,6 +78,8 @@ pub enum SnapshotOutcome {
     Skipped { reason: String },
     /// Due, but the request failed.
     Failed,
+    /// Not looked at: the run stopped before it got there.
+    NotAttempted,
 }
 
 impl RunReport {

@@ -249,7 +249,7 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
             "regions": ["nyc3"]})
     };
     let mut items: Vec<serde_json::Value> = fake_snapshots(&account);
-    items.push(snapshot(99, 1, "last tuesday"));
+    items.push(snapshot(99, 1, "last\u{202e} tuesday"));
     let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
     account.fake.add_fault(Fault {
         method: Some("GET".into()),
@@ -264,7 +264,10 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
     run.expect_code(3).expect_no_panic();
     run.expect_stderr("snapshot \"99\": created_at");
     run.expect_stdout("withheld: web-1")
-        .expect_stdout("unreadable: snapshot \"99\": created_at");
+        .expect_stdout("unreadable: snapshot \"99\": created_at `last\\u{202e} tuesday`");
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains('\u{202e}'), "{text}");
+    }
     let ids = remaining_ids(&account);
     assert!(
         ids.contains(&10) && ids.contains(&11),
@@ -604,13 +607,21 @@ fn a_refused_token_mid_run_stops_and_reports_what_was_done() {
     let account = account();
     account.fake.add_fault(Fault {
         method: Some("DELETE".into()),
-        ..on("/v2/snapshots/20", status(403))
+        ..on("/v2/snapshots/20", status(401))
     });
-    let run = account.run(&POLICY);
+    let run = account.run(&[&POLICY[..], &["--json"]].concat());
     run.expect_code(1).expect_no_panic();
     run.expect_stderr("the run stopped there");
-    run.expect_stdout("web-1");
-    run.expect_stdout("error: web-2: DELETE /v2/snapshots/20: the API answered 403");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["exit_code"], 1);
+    assert!(
+        doc["stopped"]
+            .as_str()
+            .unwrap()
+            .contains("rejected the token")
+    );
+    assert_eq!(doc["droplets"][0]["deleted"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["droplets"][1]["snapshot"]["status"], "not_attempted");
     let ids = remaining_ids(&account);
     assert!(
         !ids.contains(&10) && !ids.contains(&11),
@@ -618,38 +629,21 @@ fn a_refused_token_mid_run_stops_and_reports_what_was_done() {
     );
     assert!(
         ids.contains(&20) && ids.contains(&21),
-        "nothing after the 403: {ids:?}"
+        "nothing after the 401: {ids:?}"
     );
-    assert_eq!(account.snapshot_actions(2), 0, "nothing after the 403");
+    assert_eq!(account.snapshot_actions(2), 0, "nothing after the 401");
 }
 
 #[test]
-fn a_snapshot_a_droplet_names_that_is_gone_is_ignored() {
-    // snapshot_ids can name a snapshot deleted a moment ago (or one not listable): looked up,
-    // found gone, and ignored, so pruning goes on.
+fn a_missing_permission_fails_that_operation_only() {
+    // A token without the image:update scope: copies fail, snapshots and pruning go on.
     let account = account();
-    let droplet = |id: u64, snapshots: &[u64]| {
-        serde_json::json!({"id": id, "name": format!("web-{id}"), "locked": false,
-            "status": "active", "region": {"slug": "nyc3"}, "tags": ["autosnapshot"],
-            "snapshot_ids": snapshots})
-    };
-    let body = serde_json::json!({
-        "droplets": [droplet(1, &[10, 11, 12, 7999]), droplet(2, &[20, 21, 22])],
-        "links": {"pages": {}}, "meta": {"total": 2}
-    });
-    // Only the listing by tag, not the droplets' actions.
-    account.fake.add_fault(Fault {
-        method: Some("GET".into()),
-        query: Some("tag_name=".into()),
-        ..on(
-            "/v2/droplets",
-            FaultKind::Malformed {
-                body: body.to_string(),
-            },
-        )
-    });
-    let run = account.run(&[&POLICY[..], &["-vv"]].concat());
-    run.expect_code(0);
-    run.expect_stderr("GET /v2/snapshots/7999 -> 404");
+    account.fake.add_fault(post("/v2/images/", status(403)));
+    let run = account.run(&["-s", "1d", "-k", "0d:1w", "-r", "lon1"]);
+    // Every droplet has a failure to report, so the run as a whole failed...
+    run.expect_code(1)
+        .expect_stdout("error: web-1: POST /v2/images/12/actions: the API answered 403")
+        .expect_stdout("error: web-2: POST /v2/images/22/actions: the API answered 403");
+    // ...but everything else was done.
     assert_policy_applied(&account);
 }
