@@ -3,7 +3,7 @@
 //! snapshot listing and deletion.
 //!
 //! It reproduces the behaviours a client must cope with (see
-//! `/work/shared/docs/do-api.md`): absolute pagination links on the real
+//! `../shared/docs/do-api.md`): absolute pagination links on the real
 //! host, string ids on `/v2/snapshots` but integers elsewhere, DO error
 //! bodies, rate-limit headers, 422 on a locked droplet, and actions that take
 //! time on an emulator clock that only moves when a test says so.
