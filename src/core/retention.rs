@@ -31,9 +31,55 @@ impl Verdict {
     }
 }
 
+/// The policy applied one snapshot at a time, oldest first: as the walk moves to newer
+/// snapshots their age only falls, so the governing rule only moves down the list. It does not
+/// apply the newest-snapshot protection, which needs to know which snapshot is the last:
+/// `judge` adds that.
+struct Judge<'p> {
+    policy: &'p Policy,
+    now: Timestamp,
+    /// The rule governing the previous snapshot (rules are oldest AGE first).
+    rule: usize,
+    /// The last snapshot kept under that rule.
+    last_kept: Option<Timestamp>,
+}
+
+impl<'p> Judge<'p> {
+    fn new(policy: &'p Policy, now: Timestamp) -> Judge<'p> {
+        Judge {
+            policy,
+            now,
+            rule: 0,
+            last_kept: None,
+        }
+    }
+
+    /// The verdict on the next snapshot, taken at `at` (never `KeepNewest`).
+    fn next(&mut self, at: Timestamp) -> Verdict {
+        let age = self.now.since(at);
+        if age < 0 {
+            return Verdict::KeepFuture;
+        }
+        let rules = self.policy.rules();
+        while self.rule < rules.len() && rules[self.rule].age.seconds() > age {
+            self.rule += 1;
+            self.last_kept = None;
+        }
+        let Some(r) = rules.get(self.rule) else {
+            return Verdict::KeepYoung;
+        };
+        let interval = r.interval.seconds();
+        if interval != 0 && self.last_kept.is_none_or(|k| at.since(k) >= interval) {
+            self.last_kept = Some(at);
+            Verdict::Keep { rule: self.rule }
+        } else {
+            Verdict::Delete { rule: self.rule }
+        }
+    }
+}
+
 /// Judges snapshots given by creation time, oldest first (ties in a stable order), writing one
-/// verdict per snapshot into `out` (cleared first). Runs in one pass: as the walk moves to newer
-/// snapshots their age only falls, so the governing rule only moves down the list.
+/// verdict per snapshot into `out` (cleared first), the newest-snapshot protection included.
 pub fn judge(
     created: impl IntoIterator<Item = Timestamp>,
     policy: &Policy,
@@ -41,38 +87,12 @@ pub fn judge(
     out: &mut Vec<Verdict>,
 ) {
     out.clear();
-    let rules = policy.rules();
-    let mut rule = 0;
-    let mut last_kept: Option<Timestamp> = None;
-    let mut newest: Option<usize> = None;
-    for (i, at) in created.into_iter().enumerate() {
-        let age = now.since(at);
-        if age < 0 {
-            out.push(Verdict::KeepFuture);
-            continue;
-        }
-        newest = Some(i);
-        while rule < rules.len() && rules[rule].age.seconds() > age {
-            rule += 1;
-            last_kept = None;
-        }
-        let Some(r) = rules.get(rule) else {
-            out.push(Verdict::KeepYoung);
-            continue;
-        };
-        let interval = r.interval.seconds();
-        let keep = interval != 0 && last_kept.is_none_or(|k| at.since(k) >= interval);
-        out.push(if keep {
-            last_kept = Some(at);
-            Verdict::Keep { rule }
-        } else {
-            Verdict::Delete { rule }
-        });
-    }
-    if let Some(i) = newest
-        && let Verdict::Delete { rule } = out[i]
+    let mut judge = Judge::new(policy, now);
+    out.extend(created.into_iter().map(|at| judge.next(at)));
+    if let Some(newest) = out.iter_mut().rev().find(|v| **v != Verdict::KeepFuture)
+        && let Verdict::Delete { rule } = *newest
     {
-        out[i] = Verdict::KeepNewest { rule };
+        *newest = Verdict::KeepNewest { rule };
     }
 }
 
