@@ -28,18 +28,7 @@ pub fn execute(
         transfers,
         snapshot,
     } = plan;
-    let mut report = DropletReport {
-        id: droplet_id,
-        name: String::new(),
-        owned,
-        deleted: Vec::with_capacity(deletes.len()),
-        held_back: 0,
-        deletes_withheld: None,
-        transfers: Vec::new(),
-        transfers_in_progress: 0,
-        snapshot: SnapshotOutcome::NotAttempted,
-        errors: Vec::new(),
-    };
+    let mut report = DropletReport::new(droplet_id, String::new(), owned);
     let mut step = Step {
         cloud,
         name: Clean(&droplet_name),
@@ -64,18 +53,7 @@ pub fn execute(
 
 /// The report of a droplet the run did not reach.
 pub fn not_reached(plan: Plan) -> DropletReport {
-    DropletReport {
-        id: plan.droplet_id,
-        name: plan.droplet_name,
-        owned: plan.owned,
-        deleted: Vec::new(),
-        held_back: 0,
-        deletes_withheld: None,
-        transfers: Vec::new(),
-        transfers_in_progress: 0,
-        snapshot: SnapshotOutcome::NotAttempted,
-        errors: Vec::new(),
-    }
+    DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned)
 }
 
 /// What every action on one droplet needs.

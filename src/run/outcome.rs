@@ -82,6 +82,24 @@ pub enum SnapshotOutcome {
     NotAttempted,
 }
 
+impl DropletReport {
+    /// A report with nothing done yet.
+    pub fn new(id: u64, name: String, owned: usize) -> DropletReport {
+        DropletReport {
+            id,
+            name,
+            owned,
+            deleted: Vec::new(),
+            held_back: 0,
+            deletes_withheld: None,
+            transfers: Vec::new(),
+            transfers_in_progress: 0,
+            snapshot: SnapshotOutcome::NotAttempted,
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl RunReport {
     /// The exit code this outcome calls for: 1 when the run stopped early or every droplet
     /// failed, 3 when only some did, an item could not be read, or deletions were held back.

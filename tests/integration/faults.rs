@@ -49,6 +49,19 @@ fn post(path: &str, kind: FaultKind) -> Fault {
     }
 }
 
+/// A fault answering GET requests to `path` with this 200 body instead of the real listing.
+fn listing(path: &str, body: &serde_json::Value) -> Fault {
+    Fault {
+        method: Some("GET".into()),
+        ..on(
+            path,
+            FaultKind::Malformed {
+                body: body.to_string(),
+            },
+        )
+    }
+}
+
 fn times(fault: Fault, n: u32) -> Fault {
     Fault { times: n, ..fault }
 }
@@ -227,12 +240,7 @@ fn an_incomplete_listing_deletes_nothing() {
                         "resource_type": "droplet", "regions": ["nyc3"]}],
         "links": {}, "meta": {"total": 6}
     });
-    account.fake.add_fault(on(
-        "/v2/snapshots",
-        FaultKind::Malformed {
-            body: body.to_string(),
-        },
-    ));
+    account.fake.add_fault(listing("/v2/snapshots", &body));
     let run = account.run(&POLICY);
     run.expect_code(1);
     run.expect_stderr("incomplete");
@@ -251,15 +259,7 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
     let mut items: Vec<serde_json::Value> = fake_snapshots(&account);
     items.push(snapshot(99, 1, "last\u{202e} tuesday"));
     let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
-    account.fake.add_fault(Fault {
-        method: Some("GET".into()),
-        ..on(
-            "/v2/snapshots",
-            FaultKind::Malformed {
-                body: body.to_string(),
-            },
-        )
-    });
+    account.fake.add_fault(listing("/v2/snapshots", &body));
     let run = account.run(&POLICY);
     run.expect_code(3).expect_no_panic();
     run.expect_stderr("snapshot \"99\": created_at");
@@ -282,12 +282,7 @@ fn an_unreadable_snapshot_stops_deletions_for_its_droplet_only() {
     let mut items = fake_snapshots(&account);
     items.push(serde_json::json!({"id": "98", "name": "mystery"}));
     let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
-    account.fake.add_fault(on(
-        "/v2/snapshots",
-        FaultKind::Malformed {
-            body: body.to_string(),
-        },
-    ));
+    account.fake.add_fault(listing("/v2/snapshots", &body));
     let run = account.run(&POLICY);
     run.expect_code(1);
     assert_untouched(&account);
@@ -510,14 +505,8 @@ fn shifted_page() -> Fault {
         "meta": {"total": 499}
     });
     Fault {
-        method: Some("GET".into()),
         query: Some("&page=2&".into()),
-        ..on(
-            "/v2/snapshots",
-            FaultKind::Malformed {
-                body: body.to_string(),
-            },
-        )
+        ..listing("/v2/snapshots", &body)
     }
 }
 
@@ -578,15 +567,7 @@ fn a_snapshot_a_droplet_names_but_the_listing_lacks_stops_that_droplets_deletion
         .filter(|s| s["id"] != "12")
         .collect();
     let body = serde_json::json!({"snapshots": items, "links": {}, "meta": {"total": items.len()}});
-    account.fake.add_fault(Fault {
-        method: Some("GET".into()),
-        ..on(
-            "/v2/snapshots",
-            FaultKind::Malformed {
-                body: body.to_string(),
-            },
-        )
-    });
+    account.fake.add_fault(listing("/v2/snapshots", &body));
     let run = account.run(&POLICY);
     run.expect_code(3);
     run.expect_stderr("droplet 1 has snapshot 12, but the snapshot listing lacks it");
