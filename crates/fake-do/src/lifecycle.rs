@@ -6,6 +6,7 @@
 
 use crate::errors::ApiError;
 use crate::model::{ActionState, SnapshotState};
+use crate::regions::{TRANSFER_REGIONS, is_known_region};
 use crate::state::{Image, SNAPSHOT_SIZE_GIGABYTES, World};
 use crate::timefmt::add_seconds;
 
@@ -21,8 +22,27 @@ pub struct PlannedFailure {
     remaining: u32,
 }
 
-/// Droplet action types the emulator implements.
-const DROPLET_ACTION_TYPES: [&str; 4] = ["snapshot", "shutdown", "power_off", "power_on"];
+/// Droplet action types the spec allows (`droplet_actions.yml`, the `type`
+/// enum of `dropletActions_post`). `snapshot`, `shutdown`, `power_off` and
+/// `power_on` have effects; the others only lock the droplet for a while
+/// (see [`World::due_at`]) and complete without changing anything.
+const DROPLET_ACTION_TYPES: [&str; 15] = [
+    "enable_backups",
+    "disable_backups",
+    "reboot",
+    "power_cycle",
+    "shutdown",
+    "power_off",
+    "power_on",
+    "restore",
+    "password_reset",
+    "resize",
+    "rebuild",
+    "rename",
+    "change_kernel",
+    "enable_ipv6",
+    "snapshot",
+];
 
 /// The real API's refusal while another action holds the droplet
 /// [obs: packer#1814, api-v2#129].
@@ -56,9 +76,11 @@ impl World {
         if busy {
             return Err(ApiError::unprocessable(PENDING_EVENT));
         }
-        // The control panel's default name: `<droplet-name>-<epoch-ms>`.
+        // The control panel's default name: `<droplet-name>-<epoch-ms>`,
+        // for a missing name and an empty one alike.
         let snapshot_name = (kind == "snapshot").then(|| {
-            name.unwrap_or_else(|| format!("{}-{}", droplet.name, self.now.as_millisecond()))
+            name.filter(|n| !n.is_empty())
+                .unwrap_or_else(|| format!("{}-{}", droplet.name, self.now.as_millisecond()))
         });
         let action = ActionState {
             id: self.fresh_action_id(),
@@ -112,6 +134,12 @@ impl World {
         let region = region
             .filter(|r| !r.is_empty())
             .ok_or_else(|| ApiError::unprocessable("region is required for a transfer."))?;
+        if !is_known_region(&region) {
+            return Err(ApiError::unprocessable(format!(
+                "'{region}' is not a valid region slug; use one of {}.",
+                TRANSFER_REGIONS.join(", ")
+            )));
+        }
         if snapshot.regions.contains(&region) {
             return Err(ApiError::unprocessable(format!(
                 "Image is already in region {region}"
@@ -148,7 +176,8 @@ impl World {
         let seconds = match action.kind.as_str() {
             "snapshot" => self.snapshot_seconds,
             "transfer" => self.transfer_seconds,
-            // Power changes are much quicker than a disk image.
+            // Power changes and the other droplet actions are much quicker
+            // than a disk image.
             _ => self.snapshot_seconds / 10,
         };
         add_seconds(action.started_at, seconds)

@@ -40,7 +40,8 @@ pub struct SnapshotState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionState {
     pub id: u64,
-    /// `snapshot`, `shutdown`, `power_off`, `power_on` or `transfer`.
+    /// `transfer`, or a droplet action type of the spec (`snapshot`,
+    /// `shutdown`, `power_off`, `power_on`, `reboot`, `power_cycle`…).
     pub kind: String,
     /// `in-progress`, `completed` or `errored`.
     pub status: String,

@@ -17,8 +17,9 @@ const LINK_BASE: &str = "https://api.digitalocean.com";
 const DEFAULT_PER_PAGE: u64 = 20;
 const MAX_PER_PAGE: u64 = 200;
 
-/// How a collection that fits on one page shows its empty `links`: the real
-/// API's examples use `{}` for snapshots and `{"pages": {}}` elsewhere.
+/// How a collection that fits on one page shows its empty `links`: the
+/// spec's examples use `{}` for snapshots and a droplet's actions, and
+/// `{"pages": {}}` elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EmptyLinks {
     Bare,

@@ -40,8 +40,6 @@ struct Admission {
     request_id: String,
     now: Timestamp,
     rate: RateHeaders,
-    /// Seconds until the window frees up, on a 429.
-    retry_after: Option<i64>,
     verdict: Verdict,
 }
 
@@ -104,16 +102,19 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
 
 /// Completes due actions, then checks the token, then the rate limit, then
 /// picks a fault. Refused requests do not use up the rate limit.
+///
+/// A 429 for the used-up hourly window carries no `retry-after`: the API
+/// sends that header only for its per-minute burst limit (spec
+/// `description.yml`, do-api.md §8), which the emulator does not model. The
+/// client learns when to come back from `ratelimit-reset`.
 fn admit(world: &mut World, seen: &Seen) -> Admission {
     world.complete_due();
     let request_id = world.fresh_request_id();
     let now = world.now;
     world.rate.expire(now);
-    let mut retry_after = None;
     let verdict = if !authorized(&world.token, seen.authorization.as_deref()) {
         Verdict::Refuse(ApiError::for_status(StatusCode::UNAUTHORIZED))
     } else if world.rate.exhausted() {
-        retry_after = Some((world.rate.headers(now).reset - now.as_second()).max(0));
         Verdict::Refuse(ApiError::for_status(StatusCode::TOO_MANY_REQUESTS))
     } else {
         world.rate.record(now);
@@ -123,7 +124,6 @@ fn admit(world: &mut World, seen: &Seen) -> Admission {
         request_id,
         now,
         rate: world.rate.headers(now),
-        retry_after,
         verdict,
     }
 }
@@ -210,8 +210,7 @@ async fn truncate(response: Response) -> Response {
     Response::from_parts(parts, Body::from(half))
 }
 
-/// Rate-limit headers, the emulator-clock `Date`, `x-request-id`, and
-/// `retry-after` on a rate-limit refusal.
+/// Rate-limit headers, the emulator-clock `Date` and `x-request-id`.
 fn add_common_headers(headers: &mut HeaderMap, admission: &Admission) {
     let rate = admission.rate;
     headers.insert(
@@ -231,8 +230,5 @@ fn add_common_headers(headers: &mut HeaderMap, admission: &Admission) {
     }
     if let Ok(id) = HeaderValue::from_str(&admission.request_id) {
         headers.insert(HeaderName::from_static("x-request-id"), id);
-    }
-    if let Some(seconds) = admission.retry_after {
-        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
 }

@@ -65,6 +65,16 @@ impl Scope {
         }
     }
 
+    /// How a one-page list shows its empty `links`: `{}` for a droplet's
+    /// actions (the `dropletActions_list` example), `{"pages": {}}` for the
+    /// image actions and the account-wide list.
+    fn empty_links(self) -> EmptyLinks {
+        match self {
+            Scope::Droplet(_) => EmptyLinks::Bare,
+            Scope::Any | Scope::Image(_) => EmptyLinks::Pages,
+        }
+    }
+
     /// 404 when the droplet or image itself does not exist.
     fn check_exists(self, world: &World) -> Result<(), ApiError> {
         let exists = match self {
@@ -88,7 +98,7 @@ fn list(shared: &Shared, scope: Scope, uri: &Uri) -> Result<Json<Value>, ApiErro
     Ok(Json(query.envelope(
         "actions",
         &actions,
-        EmptyLinks::Pages,
+        scope.empty_links(),
         |a| views::action(&world, a),
     )))
 }

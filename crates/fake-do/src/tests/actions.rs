@@ -111,9 +111,14 @@ fn bad_action_requests_are_refused_with_do_errors() {
     assert_eq!(not_json.json()["id"], "bad_request");
     let wrong_type = post(&fake, "/v2/droplets/1/actions", r#"{"type": 5}"#);
     assert_eq!(wrong_type.status, 400);
-    let unsupported = post(&fake, "/v2/droplets/1/actions", r#"{"type":"rebuild"}"#);
+    let unsupported = post(&fake, "/v2/droplets/1/actions", r#"{"type":"explode"}"#);
     assert_eq!(unsupported.status, 422);
     assert_eq!(unsupported.json()["id"], "unprocessable_entity");
+    assert!(
+        unsupported.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("'explode'") && m.contains("power_cycle"))
+    );
     let missing = post(&fake, "/v2/droplets/1/actions", r#"{"name":"x"}"#);
     assert_eq!(missing.status, 422);
     let bad_id = post(&fake, "/v2/droplets/abc/actions", r#"{"type":"snapshot"}"#);
@@ -210,4 +215,100 @@ fn planned_failure_errors_a_snapshot_and_frees_the_droplet() {
     assert!(!fake.droplets()[0].locked);
     assert_eq!(fake.droplets()[0].snapshot_ids, [100]);
     assert!(fake.snapshots().iter().all(|s| s.name != "doomed"));
+}
+
+#[test]
+fn every_spec_action_type_is_accepted_and_the_others_only_lock_for_a_while() {
+    let fake = start(small_seed());
+    let types = [
+        "enable_backups",
+        "disable_backups",
+        "reboot",
+        "power_cycle",
+        "restore",
+        "password_reset",
+        "resize",
+        "rebuild",
+        "rename",
+        "change_kernel",
+        "enable_ipv6",
+    ];
+    for kind in types {
+        let reply = post(
+            &fake,
+            "/v2/droplets/1/actions",
+            &json!({ "type": kind }).to_string(),
+        );
+        assert_eq!(reply.status, 201, "{kind}");
+        let action = reply.json()["action"].clone();
+        assert_eq!(action["type"], kind);
+        assert_eq!(action["status"], "in-progress");
+        assert_eq!(action["resource_type"], "droplet");
+        assert!(fake.droplets()[0].locked, "{kind} locks the droplet");
+        let blocked = start_snapshot(&fake, 1, "blocked");
+        assert_eq!(blocked.status, 422, "{kind} holds the droplet");
+        fake.advance(59);
+        assert!(fake.droplets()[0].locked, "{kind} still runs");
+        fake.advance(1);
+        let droplet = &fake.droplets()[0];
+        assert!(!droplet.locked, "{kind} is done after snapshot_seconds/10");
+        assert_eq!(droplet.status, "active", "{kind} changes nothing");
+        assert_eq!(droplet.snapshot_ids, [100]);
+    }
+    let actions = fake.actions();
+    assert_eq!(actions.len(), types.len());
+    assert!(actions.iter().all(|a| a.status == "completed"));
+    assert!(actions.iter().all(|a| a.snapshot_name.is_none()));
+    assert_eq!(fake.snapshots().len(), 1);
+    // An off droplet stays off through a reboot or a power cycle.
+    post(&fake, "/v2/droplets/2/actions", r#"{"type":"power_off"}"#);
+    fake.advance(60);
+    post(&fake, "/v2/droplets/2/actions", r#"{"type":"power_cycle"}"#);
+    fake.advance(60);
+    assert_eq!(fake.droplets()[1].status, "off");
+}
+
+#[test]
+fn an_empty_snapshot_name_gets_the_default_name_too() {
+    let fake = start(Seed {
+        snapshot_seconds: 10,
+        ..small_seed()
+    });
+    fake.advance(5);
+    let reply = post(
+        &fake,
+        "/v2/droplets/1/actions",
+        r#"{"type":"snapshot","name":""}"#,
+    );
+    assert_eq!(reply.status, 201);
+    assert_eq!(
+        fake.actions()[0].snapshot_name.as_deref(),
+        Some("web-1-1767225605000")
+    );
+    fake.advance(10);
+    let listed = get(&fake, "/v2/droplets/1/snapshots").json();
+    assert_eq!(listed["snapshots"][1]["name"], "web-1-1767225605000");
+}
+
+#[test]
+fn a_droplets_single_page_of_actions_has_bare_empty_links() {
+    let fake = start(small_seed());
+    let empty = get(&fake, "/v2/droplets/1/actions").json();
+    assert_eq!(empty["links"], json!({}));
+    assert_eq!(empty["meta"]["total"], 0);
+    start_snapshot(&fake, 1, "one");
+    let one = get(&fake, "/v2/droplets/1/actions").json();
+    assert_eq!(one["links"], json!({}));
+    assert_eq!(one["meta"]["total"], 1);
+    // The account-wide list keeps `{"pages": {}}`.
+    let all = get(&fake, "/v2/actions").json();
+    assert_eq!(all["links"], json!({ "pages": {} }));
+    // More than one page still links with absolute URLs.
+    fake.advance(600);
+    start_snapshot(&fake, 1, "two");
+    let first = get(&fake, "/v2/droplets/1/actions?per_page=1").json();
+    assert_eq!(
+        first["links"]["pages"]["next"],
+        "https://api.digitalocean.com/v2/droplets/1/actions?page=2&per_page=1"
+    );
 }

@@ -99,8 +99,13 @@ fn rate_limit_counts_down_refuses_and_recovers() {
     assert_eq!(refused.status, 429);
     assert_eq!(refused.json()["id"], "too_many_requests");
     assert_eq!(refused.json()["message"], "API rate limit exceeded.");
-    assert_eq!(header(&refused, "retry-after"), 3600 - 60);
+    assert_eq!(
+        refused.header("retry-after"),
+        None,
+        "only burst 429s have it"
+    );
     assert_eq!(header(&refused, "ratelimit-remaining"), 0);
+    assert_eq!(header(&refused, "ratelimit-reset"), start_second + 3600);
 
     // The first request expires an hour after it was made.
     fake.advance(3600 - 60);
@@ -110,6 +115,58 @@ fn rate_limit_counts_down_refuses_and_recovers() {
     assert_eq!(header(&again, "ratelimit-reset"), start_second + 60 + 3600);
     fake.advance(60);
     assert_eq!(header(&get(&fake, "/v2/account"), "ratelimit-remaining"), 1);
+}
+
+#[test]
+fn hourly_limit_429_reports_the_reset_of_the_oldest_request_not_retry_after() {
+    let fake = start(Seed {
+        rate_limit_per_hour: 2,
+        ..Seed::default()
+    });
+    let start_second = fake.now().as_second();
+    get(&fake, "/v2/account");
+    fake.advance(600);
+    get(&fake, "/v2/account");
+    fake.advance(100);
+    for _ in 0..2 {
+        let refused = get(&fake, "/v2/droplets");
+        assert_eq!(refused.status, 429);
+        assert_eq!(refused.json()["id"], "too_many_requests");
+        assert_eq!(refused.header("retry-after"), None);
+        assert_eq!(refused.header("ratelimit-limit"), Some("2"));
+        assert_eq!(refused.header("ratelimit-remaining"), Some("0"));
+        let reset = (start_second + 3600).to_string();
+        assert_eq!(refused.header("ratelimit-reset"), Some(reset.as_str()));
+    }
+    // The oldest request expires at the reset; then the next one counts.
+    fake.advance(3600 - 700);
+    let again = get(&fake, "/v2/account");
+    assert_eq!(again.status, 200);
+    let reset = (start_second + 600 + 3600).to_string();
+    assert_eq!(again.header("ratelimit-reset"), Some(reset.as_str()));
+    let statuses: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200, 429, 429, 200]);
+}
+
+#[test]
+fn injected_429_fault_keeps_its_retry_after() {
+    let fake = start(Seed::default());
+    fake.add_fault(crate::Fault {
+        method: None,
+        path: None,
+        query: None,
+        skip: 0,
+        times: 1,
+        kind: crate::FaultKind::Status {
+            status: 429,
+            retry_after: Some(29),
+            body: None,
+        },
+    });
+    let reply = get(&fake, "/v2/account");
+    assert_eq!(reply.status, 429);
+    assert_eq!(reply.header("retry-after"), Some("29"));
+    assert_eq!(get(&fake, "/v2/account").header("retry-after"), None);
 }
 
 #[test]

@@ -27,6 +27,7 @@ fn snapshot_ids_are_strings_only_on_v2_snapshots() {
     assert_eq!(item["type"], "snapshot");
     assert_eq!(item["regions"], json!(["nyc3"]));
     assert!(item.get("resource_id").is_none());
+    assert!(item.get("resource_type").is_none());
 
     let image = get(&fake, "/v2/images/100").json();
     assert_eq!(image["image"]["id"], 100);
@@ -99,4 +100,31 @@ fn delete_through_images_too() {
     assert_eq!(delete(&fake, "/v2/images/100").status, 204);
     assert_eq!(delete(&fake, "/v2/snapshots/100").status, 404);
     assert!(fake.snapshots().is_empty());
+}
+
+#[test]
+fn a_droplets_snapshots_are_full_image_objects() {
+    let fake = start(small_seed());
+    let of_droplet = get(&fake, "/v2/droplets/1/snapshots").json();
+    assert_eq!(
+        of_droplet["snapshots"][0],
+        json!({
+            "id": 100,
+            "name": "web-1-old",
+            "type": "snapshot",
+            "distribution": "Ubuntu",
+            "slug": null,
+            "public": false,
+            "regions": ["nyc3"],
+            "created_at": "2025-12-01T00:00:00Z",
+            "min_disk_size": 25,
+            "size_gigabytes": 2.34,
+            "description": "",
+            "tags": [],
+            "status": "available",
+            "error_message": "",
+        })
+    );
+    let image = get(&fake, "/v2/images/100").json();
+    assert_eq!(of_droplet["snapshots"][0], image["image"]);
 }

@@ -130,3 +130,42 @@ fn the_base_image_is_not_a_snapshot() {
     let actions = get(&fake, &format!("/v2/images/{base}/actions")).json();
     assert_eq!(actions["meta"]["total"], 0);
 }
+
+#[test]
+fn transfers_go_only_to_the_specs_region_slugs() {
+    let fake = start(small_seed());
+    for region in ["atl1", "mars1", "LON1", " lon1", "nyc 3"] {
+        let reply = start_transfer(&fake, 100, region);
+        assert_eq!(reply.status, 422, "{region:?}");
+        let body = reply.json();
+        assert_eq!(body["id"], "unprocessable_entity");
+        let message = body["message"].as_str().expect("message");
+        assert!(
+            message.contains(&format!("'{region}' is not a valid region slug")),
+            "{message}"
+        );
+        assert!(
+            message.contains("ams1") && message.contains("syd1"),
+            "{message}"
+        );
+    }
+    assert!(fake.actions().is_empty());
+    let spec = [
+        "ams1", "ams2", "ams3", "blr1", "fra1", "lon1", "nyc1", "nyc2", "sfo1", "sfo2", "sfo3",
+        "sgp1", "tor1", "syd1",
+    ];
+    for region in spec {
+        let reply = start_transfer(&fake, 100, region);
+        assert_eq!(reply.status, 201, "{region}");
+        assert_eq!(reply.json()["action"]["region_slug"], region);
+    }
+    // nyc3, the last of the spec's slugs, is where the snapshot already is.
+    let home = start_transfer(&fake, 100, "nyc3");
+    assert_eq!(home.json()["message"], "Image is already in region nyc3");
+    fake.advance(1800);
+    let mut regions = fake.snapshots()[0].regions.clone();
+    regions.sort();
+    let mut expected: Vec<&str> = spec.iter().copied().chain(["nyc3"]).collect();
+    expected.sort_unstable();
+    assert_eq!(regions, expected);
+}
