@@ -47,6 +47,27 @@ pub enum Repeat {
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `x-request-id` header, for errors whose body names none.
+    pub request_id: Option<String>,
+}
+
+impl Reply {
+    /// The error this reply stands for when its status is not the one wanted: a 401 means the
+    /// token; anything else is reported with the API's own id and message (or, for a proxy's
+    /// HTML page, the start of its text).
+    pub fn error(&self, request: &str) -> CloudError {
+        if self.status == 401 {
+            return CloudError::Unauthorized;
+        }
+        let (id, message, request_id) = super::wire::error(&self.body);
+        CloudError::Status {
+            request: request.to_string(),
+            status: self.status,
+            id,
+            message,
+            request_id: request_id.or_else(|| self.request_id.clone()),
+        }
+    }
 }
 
 /// A request that failed for good.
@@ -121,18 +142,15 @@ impl Http {
                         retry_after: headers.retry_after,
                         until_reset: headers.until_reset,
                     };
-                    if !retry::retryable(failure) {
-                        return Ok(Reply { status, body });
-                    }
-                    let (id, message, request_id) = super::wire::error(&body);
-                    let error = CloudError::Status {
-                        request: request.clone(),
+                    let reply = Reply {
                         status,
-                        id,
-                        message,
-                        request_id: request_id.or(headers.request_id),
+                        body,
+                        request_id: headers.request_id,
                     };
-                    (failure, status != 429, error)
+                    if !retry::retryable(failure) {
+                        return Ok(reply);
+                    }
+                    (failure, status != 429, reply.error(&request))
                 }
                 Err((detail, unsent)) => {
                     tracing::debug!("{request} failed: {detail}");

@@ -83,7 +83,7 @@ impl DigitalOcean {
         path: &str,
         reply: Reply,
     ) -> Result<Started, CloudError> {
-        let (id, message, request_id) = wire::error(&reply.body);
+        let (_, message, _) = wire::error(&reply.body);
         let pending = message.to_ascii_lowercase().contains("pending event");
         // If the check fails, the refusal itself is the error worth reporting.
         let busy = pending || self.snapshot_started(droplet_id, None).unwrap_or(false);
@@ -91,13 +91,7 @@ impl DigitalOcean {
             tracing::info!("droplet {droplet_id}: the API declined the snapshot: {message}");
             return Ok(Started::DropletBusy);
         }
-        Err(CloudError::Status {
-            request: format!("POST {path}"),
-            status: reply.status,
-            id,
-            message,
-            request_id,
-        })
+        Err(reply.error(&format!("POST {path}")))
     }
 
     /// The API's clock, or the local one (with fail-closed pruning) if it sent none.
@@ -127,19 +121,10 @@ impl DigitalOcean {
 /// Passes a reply with one of the `ok` statuses; turns any other into an error.
 pub(super) fn expect(reply: Reply, request: &str, ok: &[u16]) -> Result<Reply, CloudError> {
     if ok.contains(&reply.status) {
-        return Ok(reply);
+        Ok(reply)
+    } else {
+        Err(reply.error(request))
     }
-    if reply.status == 401 {
-        return Err(CloudError::Unauthorized);
-    }
-    let (id, message, request_id) = wire::error(&reply.body);
-    Err(CloudError::Status {
-        request: request.to_string(),
-        status: reply.status,
-        id,
-        message,
-        request_id,
-    })
 }
 
 impl Cloud for DigitalOcean {
