@@ -92,31 +92,28 @@ impl Step<'_> {
             } else {
                 self.cloud.delete_snapshot(doomed.id)
             };
-            match outcome {
-                Ok(outcome) => {
-                    *budget -= 1;
-                    tracing::info!(
-                        "droplet {name}: {} snapshot {} ({}) under -k {}",
-                        if self.options.dry_run {
-                            "would delete"
-                        } else {
-                            "deleted"
-                        },
-                        Clean(&doomed.name),
-                        doomed.id,
-                        doomed.rule
-                    );
-                    report.deleted.push(DeletedSnapshot {
-                        id: doomed.id,
-                        name: doomed.name,
-                        created_at: doomed.created_at,
-                        rule: doomed.rule,
-                        already_gone: outcome == Deleted::AlreadyGone,
-                    });
-                }
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => report.errors.push(e.to_string()),
-            }
+            let Some(outcome) = settle(outcome, report)? else {
+                continue;
+            };
+            *budget -= 1;
+            tracing::info!(
+                "droplet {name}: {} snapshot {} ({}) under -k {}",
+                if self.options.dry_run {
+                    "would delete"
+                } else {
+                    "deleted"
+                },
+                Clean(&doomed.name),
+                doomed.id,
+                doomed.rule
+            );
+            report.deleted.push(DeletedSnapshot {
+                id: doomed.id,
+                name: doomed.name,
+                created_at: doomed.created_at,
+                rule: doomed.rule,
+                already_gone: outcome == Deleted::AlreadyGone,
+            });
         }
         Ok(())
     }
@@ -131,14 +128,10 @@ impl Step<'_> {
         let mut busy: Option<(u64, Vec<String>)> = None;
         for t in transfers {
             if busy.as_ref().is_none_or(|(id, _)| *id != t.snapshot_id) {
-                match self.cloud.transfers_in_progress(t.snapshot_id) {
-                    Ok(regions) => busy = Some((t.snapshot_id, regions)),
-                    Err(e) if e.is_fatal() => return Err(e),
-                    Err(e) => {
-                        report.errors.push(e.to_string());
-                        busy = None;
-                        continue;
-                    }
+                let in_progress = self.cloud.transfers_in_progress(t.snapshot_id);
+                busy = settle(in_progress, report)?.map(|regions| (t.snapshot_id, regions));
+                if busy.is_none() {
+                    continue;
                 }
             }
             if busy.as_ref().is_some_and(|(_, r)| r.contains(&t.region)) {
@@ -150,26 +143,23 @@ impl Step<'_> {
             } else {
                 self.cloud.transfer_snapshot(t.snapshot_id, &t.region)
             };
-            match outcome {
-                Ok(()) => {
-                    tracing::info!(
-                        "droplet {name}: {} snapshot {} to {}",
-                        if self.options.dry_run {
-                            "would transfer"
-                        } else {
-                            "transferring"
-                        },
-                        t.snapshot_id,
-                        Clean(&t.region)
-                    );
-                    report.transfers.push(TransferRequest {
-                        snapshot_id: t.snapshot_id,
-                        region: t.region,
-                    });
-                }
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(e) => report.errors.push(e.to_string()),
+            if settle(outcome, report)?.is_none() {
+                continue;
             }
+            tracing::info!(
+                "droplet {name}: {} snapshot {} to {}",
+                if self.options.dry_run {
+                    "would transfer"
+                } else {
+                    "transferring"
+                },
+                t.snapshot_id,
+                Clean(&t.region)
+            );
+            report.transfers.push(TransferRequest {
+                snapshot_id: t.snapshot_id,
+                region: t.region,
+            });
         }
         Ok(())
     }
@@ -193,14 +183,10 @@ impl Step<'_> {
             SnapshotPlan::Locked => return busy("the droplet is locked by another action"),
             SnapshotPlan::Take { name } => name,
         };
-        match self.cloud.snapshot_in_progress(droplet_id) {
-            Ok(true) => return busy("a snapshot is already in progress"),
-            Ok(false) => {}
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(e) => {
-                report.errors.push(e.to_string());
-                return Ok(SnapshotOutcome::Failed);
-            }
+        match settle(self.cloud.snapshot_in_progress(droplet_id), report)? {
+            Some(true) => return busy("a snapshot is already in progress"),
+            Some(false) => {}
+            None => return Ok(SnapshotOutcome::Failed),
         }
         if self.options.dry_run {
             tracing::info!(
@@ -211,19 +197,31 @@ impl Step<'_> {
                 name: snapshot_name,
             });
         }
-        match self.cloud.take_snapshot(droplet_id, &snapshot_name) {
-            Ok(Started::Now) => {
+        match settle(self.cloud.take_snapshot(droplet_id, &snapshot_name), report)? {
+            Some(Started::Now) => {
                 tracing::info!("droplet {name}: taking snapshot {}", Clean(&snapshot_name));
                 Ok(SnapshotOutcome::Taken {
                     name: snapshot_name,
                 })
             }
-            Ok(Started::DropletBusy) => busy("the droplet already has a pending event"),
-            Err(e) if e.is_fatal() => Err(e),
-            Err(e) => {
-                report.errors.push(e.to_string());
-                Ok(SnapshotOutcome::Failed)
-            }
+            Some(Started::DropletBusy) => busy("the droplet already has a pending event"),
+            None => Ok(SnapshotOutcome::Failed),
+        }
+    }
+}
+
+/// One rule for every request's failure: a fatal one (the token refused) stops the run; any
+/// other is recorded against the droplet, and the caller moves on (`None`).
+fn settle<T>(
+    result: Result<T, CloudError>,
+    report: &mut DropletReport,
+) -> Result<Option<T>, CloudError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_fatal() => Err(e),
+        Err(e) => {
+            report.errors.push(e.to_string());
+            Ok(None)
         }
     }
 }
