@@ -3,9 +3,10 @@
 //! comment is its `--help` text. Values are parsed into domain types here; nothing below
 //! `config.rs` sees clap.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, CommandFactory, Parser};
 
 use crate::core::policy::Rule;
 use crate::core::span::{Span, UNITS_HELP, parse_pair};
@@ -39,7 +40,7 @@ Examples:
 #[command(name = "do-snapshot", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// Snapshot droplets with this tag
-    #[arg(short, long, value_name = "TAG", default_value = "autosnapshot")]
+    #[arg(short, long, value_name = "TAG", default_value = "autosnapshot", value_parser = trimmed)]
     pub tag: String,
 
     /// Prefix for snapshot names; $droplet and $tag are replaced by the droplet's name and the tag
@@ -47,12 +48,14 @@ pub struct Cli {
         short,
         long,
         value_name = "PREFIX",
-        default_value = "$droplet-autosnapshot-"
+        default_value = "$droplet-autosnapshot-",
+        value_parser = trimmed
     )]
     pub prefix: String,
 
     /// Copy snapshots to this additional region too (repeat for more regions)
-    #[arg(short, long = "region", value_name = "REGION", action = ArgAction::Append)]
+    #[arg(short, long = "region", value_name = "REGION", action = ArgAction::Append,
+          value_parser = trimmed)]
     pub regions: Vec<String>,
 
     /// Take a snapshot if the newest one is at least AGE old (e.g. 1d)
@@ -73,7 +76,7 @@ pub struct Cli {
 
     /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN. A file
     /// is safer: a token on the command line shows in `ps`
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", value_parser = trimmed)]
     pub token: Option<String>,
 
     /// Preview the policy: run every INTERVAL for DURATION against a simulated droplet and print
@@ -103,22 +106,22 @@ pub struct Cli {
         long,
         value_name = "URL",
         env = "DO_API_URL",
-        default_value = "https://api.digitalocean.com"
+        default_value = "https://api.digitalocean.com",
+        value_parser = trimmed
     )]
     pub api_url: String,
 
     /// Delete at most N snapshots in this run; the rest are reported and the exit code is 3
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_delete: Option<usize>,
 
     /// Lock file that stops two runs for the same tag overlapping
     /// (default: do-snapshot-UID-TAG.lock in $XDG_RUNTIME_DIR, or else in the temporary directory)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = trimmed_path)]
     pub lock_file: Option<PathBuf>,
 
     /// Seconds to wait for any one API request before it counts as failed (and is retried)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_timeout)]
     pub timeout: u64,
 
     /// Testing aid: never really sleep between retries, only log how long the wait would be
@@ -126,16 +129,66 @@ pub struct Cli {
     pub virtual_sleep: bool,
 }
 
+/// Arguments as clap should see them. The seed's own Kubernetes CronJob passes an option and
+/// its value as one argument (`- -s 1d`), which works there because the original strips the
+/// whitespace around values; here every value parser trims, and a long option written with its
+/// value after a space (`--tag web`) is split in two.
+pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let longs: Vec<String> = Cli::command()
+        .get_arguments()
+        .filter(|a| a.get_action().takes_values())
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    let mut out = Vec::new();
+    for arg in args {
+        let split = arg.to_str().and_then(|text| {
+            let (flag, value) = text.trim().split_once(char::is_whitespace)?;
+            longs
+                .iter()
+                .any(|l| l == flag)
+                .then(|| [flag.to_string(), value.trim().to_string()])
+        });
+        match split {
+            Some(pair) => out.extend(pair.map(OsString::from)),
+            None => out.push(arg),
+        }
+    }
+    out
+}
+
+fn trimmed(text: &str) -> Result<String, String> {
+    Ok(text.trim().to_string())
+}
+
+fn trimmed_path(text: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(text.trim()))
+}
+
+fn parse_count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of 0 or more"))
+}
+
+fn parse_timeout(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|s| (1..=3600).contains(s))
+        .ok_or_else(|| format!("`{text}` is not a whole number of seconds from 1 to 3600"))
+}
+
 fn parse_span(text: &str) -> Result<Span, String> {
-    Span::parse(text).map_err(|e| e.to_string())
+    Span::parse(text.trim()).map_err(|e| e.to_string())
 }
 
 fn parse_rule(text: &str) -> Result<Rule, String> {
-    Rule::parse(text).map_err(|e| e.to_string())
+    Rule::parse(text.trim()).map_err(|e| e.to_string())
 }
 
 fn parse_schedule(text: &str) -> Result<(Span, Span), String> {
-    let (every, duration) = parse_pair(text, "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
+    let (every, duration) =
+        parse_pair(text.trim(), "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
     for (name, span) in [("INTERVAL", every), ("DURATION", duration)] {
         if span.seconds() == 0 {
             return Err(format!(
@@ -147,13 +200,12 @@ fn parse_schedule(text: &str) -> Result<(Span, Span), String> {
 }
 
 fn parse_time(text: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(text).map_err(|e| e.to_string())
+    Timestamp::parse(text.trim()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn clap_definition_is_consistent() {
@@ -184,6 +236,27 @@ mod tests {
         assert_eq!(cli.regions, ["lon1"]);
         assert_eq!(cli.tag, "autosnapshot");
         assert_eq!(cli.prefix, "$droplet-autosnapshot-");
+    }
+
+    #[test]
+    fn values_with_surrounding_whitespace_work() {
+        // The seed's CronJob arguments, one list item per option and value.
+        let args = [
+            "do-snapshot",
+            "--token",
+            "/secret/token",
+            "-s 1d",
+            "-r lon1",
+            "-k 3d:1d",
+            "-k 1w:1w ",
+            "--tag web",
+            "--max-delete 5",
+        ];
+        let cli = Cli::try_parse_from(normalize(args.map(OsString::from))).unwrap();
+        assert_eq!(cli.snapshot, Span::parse("1d").unwrap());
+        assert_eq!(cli.regions, ["lon1"]);
+        assert_eq!(cli.keep.len(), 2);
+        assert_eq!((cli.tag.as_str(), cli.max_delete), ("web", Some(5)));
     }
 
     #[test]

@@ -130,6 +130,7 @@ impl Config {
             regions,
         };
         let mut warnings = settings.policy.warnings(settings.snapshot_every);
+        warnings.extend(months_warning(&cli));
         let mode = match cli.simulate {
             Some((every, duration)) => {
                 let start = cli.start.unwrap_or(env.now);
@@ -159,7 +160,7 @@ impl Config {
                     env.runtime_dir
                         .or(root_run.filter(|p| p.is_dir()))
                         .unwrap_or(env.temp_dir)
-                        .join(format!("do-snapshot-{}-{}.lock", env.uid, cli.tag))
+                        .join(lock_name(env.uid, &cli.tag))
                 });
                 Mode::Real(Box::new(Real {
                     api: Api {
@@ -181,6 +182,48 @@ impl Config {
             warnings,
         })
     }
+}
+
+/// One warning when a value written in `m` looks as if minutes were meant: `m` is 30 days, as
+/// in the original tool, so `-s 30m` asks for a snapshot every 30 months. Months are normal in
+/// `-k` rules (`1m:6m`), so those are questioned only past two years.
+fn months_warning(cli: &Cli) -> Option<String> {
+    let snapshot = [("-s", cli.snapshot)];
+    let simulate = cli
+        .simulate
+        .map(|(every, _)| ("--simulate INTERVAL", every));
+    let keep = cli
+        .keep
+        .iter()
+        .flat_map(|r| [("-k", r.interval), ("-k", r.age)])
+        .filter(|(_, span)| span.count() > 24);
+    let (flag, span) = snapshot
+        .into_iter()
+        .chain(simulate)
+        .chain(keep)
+        .find(|(_, span)| span.in_months())?;
+    Some(format!(
+        "{flag} {span} means {} months of 30 days (m is months, as in the original \
+         do-snapshot); for minutes write {}min",
+        span.count(),
+        span.count()
+    ))
+}
+
+/// The default lock file's name: `do-snapshot-UID-TAG.lock`, or, for a tag too long for a file
+/// name (DigitalOcean allows 255 characters; most file systems allow 255 bytes in all), the
+/// tag's start and a hash of the whole tag, which still tells tags apart.
+fn lock_name(uid: u32, tag: &str) -> String {
+    const MAX_TAG_IN_NAME: usize = 100;
+    if tag.len() <= MAX_TAG_IN_NAME {
+        return format!("do-snapshot-{uid}-{tag}.lock");
+    }
+    // FNV-1a: stable across builds and platforms, unlike the standard library's hasher.
+    let hash = tag.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // Tags are ASCII (checked), so any byte index is a character boundary.
+    format!("do-snapshot-{uid}-{}-{hash:016x}.lock", &tag[..64])
 }
 
 fn check_tag(tag: &str) -> Result<(), ConfigError> {
@@ -259,6 +302,17 @@ mod tests {
         ] {
             assert!(check_api_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn lock_names_stay_short_and_distinct() {
+        assert_eq!(lock_name(0, "web"), "do-snapshot-0-web.lock");
+        let long_a = "a".repeat(255);
+        let long_b = format!("{}b", "a".repeat(254));
+        let (a, b) = (lock_name(1000, &long_a), lock_name(1000, &long_b));
+        assert!(a.len() < 120 && b.len() < 120, "{a}");
+        assert_ne!(a, b);
+        assert_eq!(a, lock_name(1000, &long_a));
     }
 
     #[test]

@@ -9,10 +9,13 @@ pub enum Exit {
     Failure = 1,
     /// A bad flag or value; nothing was done.
     Usage = 2,
-    /// Some droplets failed while others were fine, or `--max-delete` held deletions back.
+    /// Some droplets failed, were overdue or had deletions withheld while the run went on, an
+    /// item could not be read, or `--max-delete` held deletions back.
     Partial = 3,
     /// Another run for the same tag holds the lock; nothing was done.
     Locked = 4,
+    /// SIGTERM or SIGINT stopped the run; the report says what was done before it.
+    Interrupted = 5,
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -10,8 +10,10 @@ pub mod cloud;
 pub mod config;
 pub mod core;
 pub mod exit;
+mod interrupt;
 mod lock;
 mod logging;
+mod output;
 pub mod report;
 pub mod run;
 mod sanitize;
@@ -21,12 +23,12 @@ pub mod time;
 mod token;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
 
 use crate::cli::Cli;
+use crate::cloud::CloudError;
 use crate::cloud::digitalocean::DigitalOcean;
 use crate::config::{Config, Env, Mode, Real};
 use crate::exit::Exit;
@@ -35,11 +37,12 @@ use crate::time::Timestamp;
 
 /// The whole program: parses `args`, runs, prints, and returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(cli::normalize(args)) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            // A token pasted in the wrong place would be echoed as an unexpected argument.
-            eprint!("{}", token::redact(&e.render().to_string()));
+            // A token pasted in the wrong place would be echoed as an unexpected argument:
+            // `output` masks anything shaped like one.
+            output::stderr(&e.render().to_string());
             return Exit::Usage;
         }
         Err(e) => {
@@ -65,6 +68,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(syslog, &e.to_string(), Exit::Usage),
     };
+    if let Mode::Real(real) = &config.mode {
+        // From here on nothing the program writes can carry the token's value.
+        real.api.token.protect_output();
+    }
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
@@ -77,11 +84,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
 /// Says why the program stops: on stderr always (cron mails it), and in syslog too with
 /// `--syslog`.
 fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
-    let message = token::redact(message);
     if syslog {
         tracing::error!("{message}");
     }
-    eprintln!("do-snapshot: {message}");
+    output::stderr_line(&format!("do-snapshot: {message}"));
     exit
 }
 
@@ -103,11 +109,12 @@ fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit
     } else {
         report::simulation_table(&outcome)
     };
-    print(&text);
+    output::stdout(&text);
     Exit::Ok
 }
 
 fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
+    interrupt::install();
     let _lock = match lock::acquire(&real.lock_file) {
         Ok(l) => l,
         Err(e @ lock::LockError::Held { .. }) => return fail(syslog, &e.to_string(), Exit::Locked),
@@ -120,21 +127,36 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     };
     let report = match run::run_once(&mut cloud, &config.settings, options) {
         Ok(r) => r,
+        Err(e @ CloudError::Interrupted { .. }) => {
+            let message = format!("{e} before anything was changed");
+            return fail(syslog, &message, Exit::Interrupted);
+        }
         Err(e) => {
             let message = format!("error: {e}; nothing was changed");
             return fail(syslog, &message, Exit::Failure);
         }
     };
+    // Backups that have fallen behind must never pass quietly, whatever the output format.
+    for d in &report.droplets {
+        if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
+            tracing::error!("droplet {}: overdue: {why}", sanitize::Clean(&d.name));
+        }
+    }
     let exit = report.exit();
     let text = if config.json {
         json_text(&report::run_json(&report, exit))
     } else {
         report::run_table(&report)
     };
-    print(&text);
+    output::stdout(&text);
     if let Some(why) = &report.stopped {
-        let message =
-            format!("error: {why}; the run stopped there (the table shows what was done)");
+        let shown = if config.json { "the JSON" } else { "the table" };
+        let message = format!("{why}; the run stopped there ({shown} shows what was done)");
+        let message = if report.interrupted {
+            message
+        } else {
+            format!("error: {message}")
+        };
         return fail(syslog, &message, exit);
     }
     exit
@@ -144,12 +166,6 @@ fn json_text(value: &serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// This process's user id (0 where there is none), for the default lock file's name.

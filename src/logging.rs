@@ -1,12 +1,14 @@
 //! Where log lines go: stderr (timestamp, level, message), or the local syslog with `--syslog`.
-//! stdout is never used, so it carries only the table or JSON.
+//! stdout is never used, so it carries only the table or JSON. Every line passes through
+//! `output`, which removes the token.
 
-use std::ffi::CString;
 use std::io;
 use std::path::Path;
 
 use tracing::{Level, Metadata};
 use tracing_subscriber::fmt::MakeWriter;
+
+use crate::output;
 
 /// `-v` count to the most detailed level shown.
 fn level(verbosity: u8) -> Level {
@@ -26,7 +28,7 @@ pub fn init(verbosity: u8, syslog: bool) {
         // SAFETY: the ident is a 'static C string, as openlog requires; flags are libc's.
         unsafe { libc::openlog(c"do-snapshot".as_ptr(), libc::LOG_PID, libc::LOG_USER) };
         tracing_subscriber::fmt()
-            .with_writer(Syslog)
+            .with_writer(Lines(Sink::Syslog))
             .with_max_level(max)
             .with_target(false)
             .with_level(false)
@@ -36,39 +38,50 @@ pub fn init(verbosity: u8, syslog: bool) {
         return;
     }
     if syslog {
-        eprintln!(
+        output::stderr_line(&format!(
             "do-snapshot: --syslog: there is no syslog socket at {}, so logging to stderr instead",
             socket.display()
-        );
+        ));
     }
     tracing_subscriber::fmt()
-        .with_writer(io::stderr)
+        .with_writer(Lines(Sink::Stderr))
         .with_max_level(max)
         .with_target(false)
         .with_ansi(false)
         .init();
 }
 
-/// Hands each formatted event to syslog(3) at the matching priority.
-struct Syslog;
+/// Where a log line goes.
+#[derive(Clone, Copy)]
+enum Sink {
+    Stderr,
+    Syslog,
+}
+
+/// Hands each formatted event, whole, to `output`, which scrubs it and writes it (to stderr, or
+/// to syslog(3) at the event's priority). A write that fails (a closed stderr) is dropped, so
+/// logging can never abort the run.
+struct Lines(Sink);
 
 /// One event's text, sent when the formatter drops it.
-struct SyslogLine {
+struct Line {
+    sink: Sink,
     priority: libc::c_int,
     text: Vec<u8>,
 }
 
-impl<'a> MakeWriter<'a> for Syslog {
-    type Writer = SyslogLine;
+impl<'a> MakeWriter<'a> for Lines {
+    type Writer = Line;
 
-    fn make_writer(&'a self) -> SyslogLine {
-        SyslogLine {
+    fn make_writer(&'a self) -> Line {
+        Line {
+            sink: self.0,
             priority: libc::LOG_INFO,
             text: Vec::new(),
         }
     }
 
-    fn make_writer_for(&'a self, meta: &Metadata<'_>) -> SyslogLine {
+    fn make_writer_for(&'a self, meta: &Metadata<'_>) -> Line {
         let priority = match *meta.level() {
             Level::ERROR => libc::LOG_ERR,
             Level::WARN => libc::LOG_WARNING,
@@ -76,14 +89,15 @@ impl<'a> MakeWriter<'a> for Syslog {
             Level::DEBUG => libc::LOG_INFO,
             Level::TRACE => libc::LOG_DEBUG,
         };
-        SyslogLine {
+        Line {
+            sink: self.0,
             priority,
             text: Vec::new(),
         }
     }
 }
 
-impl io::Write for SyslogLine {
+impl io::Write for Line {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.text.extend_from_slice(buf);
         Ok(buf.len())
@@ -94,14 +108,12 @@ impl io::Write for SyslogLine {
     }
 }
 
-impl Drop for SyslogLine {
+impl Drop for Line {
     fn drop(&mut self) {
-        let text: Vec<u8> = self.text.iter().copied().filter(|b| *b != 0).collect();
-        let line = String::from_utf8_lossy(&text);
-        if let Ok(c) = CString::new(line.trim_end()) {
-            // SAFETY: both pointers are valid NUL-terminated strings; "%s" stops syslog from
-            // reading the message as a format.
-            unsafe { libc::syslog(self.priority, c"%s".as_ptr(), c.as_ptr()) };
+        let text = String::from_utf8_lossy(&self.text);
+        match self.sink {
+            Sink::Stderr => output::stderr(&text),
+            Sink::Syslog => output::syslog(self.priority, &text),
         }
     }
 }

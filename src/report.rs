@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
+use crate::core::span::human;
 use crate::exit::Exit;
 use crate::run::{RunReport, SnapshotOutcome};
 use crate::sanitize::Clean;
@@ -39,9 +40,10 @@ pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
     json!(outcome)
 }
 
-/// One row per droplet: snapshots found, deleted, transfers, and the snapshot decision.
+/// One row per droplet: snapshots found, the newest one's age, deleted, transfers, and the
+/// snapshot decision.
 pub fn run_table(report: &RunReport) -> String {
-    let rows: Vec<[String; 6]> = report
+    let rows: Vec<[String; 7]> = report
         .droplets
         .iter()
         .map(|d| {
@@ -60,10 +62,18 @@ pub fn run_table(report: &RunReport) -> String {
             if d.deletes_withheld.is_some() {
                 deleted = "withheld".to_string();
             }
+            let mut newest = d
+                .newest
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |n| human(n.age_seconds));
+            if d.overdue {
+                newest.push_str(" OVERDUE");
+            }
             [
                 Clean(&d.name).to_string(),
                 d.id.to_string(),
                 d.owned.to_string(),
+                newest,
                 deleted,
                 d.transfers.len().to_string(),
                 snapshot,
@@ -74,6 +84,7 @@ pub fn run_table(report: &RunReport) -> String {
         "Droplet",
         "Id",
         "Snapshots",
+        "Newest",
         if report.dry_run {
             "To delete"
         } else {
@@ -86,7 +97,7 @@ pub fn run_table(report: &RunReport) -> String {
         },
         "Snapshot",
     ];
-    let widths: Vec<usize> = (0..6)
+    let widths: Vec<usize> = (0..7)
         .map(|i| {
             rows.iter()
                 .map(|r| r[i].chars().count())
@@ -96,9 +107,9 @@ pub fn run_table(report: &RunReport) -> String {
         })
         .collect();
     let mut out = String::new();
-    let mut line = |cells: [&str; 6]| {
+    let mut line = |cells: [&str; 7]| {
         for (i, cell) in cells.iter().enumerate() {
-            if i == 5 {
+            if i == 6 {
                 out.push_str(cell);
             } else if i == 0 {
                 let _ = write!(out, "{cell:<w$}  ", w = widths[i]);
@@ -110,7 +121,7 @@ pub fn run_table(report: &RunReport) -> String {
     };
     line(header);
     for r in &rows {
-        line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+        line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]);
     }
     if report.droplets.is_empty() {
         out.push_str("(no droplet carries the tag)\n");
@@ -127,6 +138,26 @@ pub fn run_table(report: &RunReport) -> String {
                 Clean(why)
             );
         }
+        for a in &d.errored_actions {
+            let _ = writeln!(
+                out,
+                "failed: {}: snapshot action {} (started {}) ended errored and left no snapshot",
+                Clean(&d.name),
+                a.id,
+                a.started_at
+                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
+            );
+        }
+        if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
+            let _ = writeln!(out, "overdue: {}: {why}", Clean(&d.name));
+        }
+    }
+    if let Some(why) = &report.deletes_withheld {
+        let _ = writeln!(
+            out,
+            "withheld: every droplet: nothing deleted because {}",
+            Clean(why)
+        );
     }
     for problem in &report.problems {
         let _ = writeln!(out, "unreadable: {}", Clean(problem));
@@ -155,7 +186,10 @@ pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
         "exit_code": exit as u8,
         "held_back": report.held_back(),
         "problems": report.problems,
+        "deletes_withheld": report.deletes_withheld,
         "stopped": report.stopped,
+        "interrupted": report.interrupted,
+        "overdue_after_seconds": report.overdue_after_seconds,
         "droplets": report.droplets,
     })
 }

@@ -2,17 +2,28 @@
 
 use std::time::Duration;
 
+use crate::interrupt;
+
 /// Something that waits.
 pub trait Sleeper {
     fn sleep(&mut self, duration: Duration);
 }
 
-/// Really sleeps.
+/// Really sleeps, but wakes early when a signal asks the run to stop, so a long wait (a rate
+/// limit's reset, a backoff) never holds up a clean exit.
 pub struct RealSleeper;
+
+/// How often a real sleep looks whether the run should stop.
+const WAKE_EVERY: Duration = Duration::from_millis(100);
 
 impl Sleeper for RealSleeper {
     fn sleep(&mut self, duration: Duration) {
-        std::thread::sleep(duration);
+        let mut left = duration;
+        while !left.is_zero() && interrupt::requested().is_none() {
+            let slice = left.min(WAKE_EVERY);
+            std::thread::sleep(slice);
+            left -= slice;
+        }
     }
 }
 

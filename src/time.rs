@@ -49,6 +49,33 @@ impl Timestamp {
             })
     }
 
+    /// Parses an HTTP-date in any of its three legal forms (RFC 9110 §5.6.7): IMF-fixdate
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT`
+    /// and asctime `Sun Nov  6 08:49:37 1994`. The weekday is not checked. A two-digit year is
+    /// 20yy below 70, else 19yy.
+    pub fn parse_http_date(text: &str) -> Option<Timestamp> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (day, month, year, time) = match words.as_slice() {
+            [_, day, month, year, time, "GMT"] => (*day, *month, *year, *time),
+            [_, date, time, "GMT"] => {
+                let mut parts = date.split('-');
+                let (day, month, yy) = (parts.next()?, parts.next()?, parts.next()?);
+                if parts.next().is_some() || yy.len() != 2 {
+                    return None;
+                }
+                let yy: i64 = yy.parse().ok()?;
+                let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
+                return Civil::from_http(day, month, year, time)?.to_timestamp();
+            }
+            [_, month, day, time, year] => (*day, *month, *year, *time),
+            _ => return None,
+        };
+        if year.len() != 4 {
+            return None;
+        }
+        Civil::from_http(day, month, year.parse().ok()?, time)?.to_timestamp()
+    }
+
     /// The instant `seconds` later, or `None` past year 9999.
     pub fn checked_add(self, seconds: i64) -> Option<Timestamp> {
         self.0.checked_add(seconds).and_then(Timestamp::from_second)
@@ -93,24 +120,6 @@ impl Timestamp {
     /// valid date and time.
     pub fn parse_compact(text: &str) -> Option<Timestamp> {
         Civil::from_compact(text).and_then(|c| c.to_timestamp())
-    }
-
-    /// True when `text` has the shape of the compact form: `YYYYMMDDTHHMMSSZ`, all digits
-    /// where digits belong. Only the shape, not the calendar, for speed: this runs for every
-    /// snapshot of every simulated run.
-    pub fn is_compact(text: &str) -> bool {
-        let Ok(b) = <&[u8; 16]>::try_from(text.as_bytes()) else {
-            return false;
-        };
-        let (date, time) = b.split_at(8);
-        let digits = |bytes: &[u8]| <[u8; 8]>::try_from(bytes).map(u64::from_le_bytes);
-        let (Ok(date), Ok(time)) = (digits(date), digits(time)) else {
-            return false;
-        };
-        b[8] == b'T'
-            && b[15] == b'Z'
-            && are_digits(date)
-            && are_digits((time & 0x00FF_FFFF_FFFF_FF00) | 0x3000_0000_0000_0030)
     }
 }
 
@@ -225,6 +234,33 @@ impl Civil {
         c.is_valid().then_some(c)
     }
 
+    /// A date from an HTTP-date's pieces: day `6` or `06`, month `Nov`, time `08:49:37`.
+    fn from_http(day: &str, month: &str, year: i64, time: &str) -> Option<Civil> {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let number = |text: &str| -> Option<i64> {
+            (matches!(text.len(), 1 | 2) && text.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| text.parse().ok())
+                .flatten()
+        };
+        let mut hms = time.split(':');
+        let (hour, minute, second) = (hms.next()?, hms.next()?, hms.next()?);
+        if hms.next().is_some() || [hour, minute, second].iter().any(|p| p.len() != 2) {
+            return None;
+        }
+        let month = MONTHS.iter().position(|m| *m == month)?;
+        let c = Civil {
+            year,
+            month: i64::try_from(month).ok()? + 1,
+            day: number(day)?,
+            hour: number(hour)?,
+            minute: number(minute)?,
+            second: number(second)?,
+        };
+        (c.is_valid() && (1..=9999).contains(&year)).then_some(c)
+    }
+
     fn is_valid(&self) -> bool {
         let leap = || self.year % 4 == 0 && (self.year % 100 != 0 || self.year % 400 == 0);
         let month_days = match self.month {
@@ -283,6 +319,35 @@ mod tests {
             "20181009T014736Zx",
         ] {
             assert_eq!(Timestamp::parse_compact(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_all_three_http_date_forms() {
+        let want = Timestamp::parse("1994-11-06T08:49:37Z").unwrap();
+        for text in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun Nov 06 08:49:37 1994",
+        ] {
+            assert_eq!(Timestamp::parse_http_date(text), Some(want), "{text}");
+        }
+        assert_eq!(
+            Timestamp::parse_http_date("Wednesday, 02-Dec-26 18:00:00 GMT"),
+            Timestamp::parse("2026-12-02T18:00:00Z").ok()
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 PST",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sun Nov  6 8:49:37 1994",
+            "Sun Xyz  6 08:49:37 1994",
+            "Sun, 06 Nov 94 08:49:37 GMT",
+        ] {
+            assert_eq!(Timestamp::parse_http_date(bad), None, "{bad}");
         }
     }
 

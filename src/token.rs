@@ -20,6 +20,11 @@ impl Token {
         format!("Bearer {}", self.0)
     }
 
+    /// Tells `output` the value, so that nothing the program writes from now on carries it.
+    pub fn protect_output(&self) {
+        crate::output::protect(&self.0);
+    }
+
     /// Wraps a raw token (tests and the emulator).
     pub fn new(raw: &str) -> Token {
         Token(raw.to_string())
@@ -43,8 +48,13 @@ pub enum TokenError {
     EmptyFile(PathBuf),
     #[error("{0}: the token is empty")]
     Empty(&'static str),
-    #[error("{0}: the token has spaces or control characters inside it; check what was copied")]
+    #[error(
+        "{0}: the token has spaces, control or non-ASCII characters inside it, which cannot be \
+         sent in an HTTP header; check what was copied"
+    )]
     BadCharacters(String),
+    #[error("--token {0} is a directory; give the path of the file holding the token")]
+    Directory(PathBuf),
 }
 
 /// A token and the warnings about how it was given.
@@ -65,6 +75,9 @@ pub fn resolve(
     let (raw, source) = match flag {
         Some(value) => {
             let path = expand_home(value, home);
+            if path.is_dir() {
+                return Err(TokenError::Directory(path));
+            }
             if path.is_file() || looks_like_path(value) {
                 (
                     read_file(&path, &mut warnings)?,
@@ -84,15 +97,20 @@ pub fn resolve(
             None => return Err(TokenError::Missing),
         },
     };
-    // Like godo: tolerate surrounding whitespace and quotes from copy and paste.
-    let token = raw.trim().trim_matches(|c| c == '\'' || c == '"').trim();
+    // Like godo: tolerate surrounding whitespace and quotes from copy and paste, and the byte
+    // order mark some editors put at the start of a file.
+    let token = raw
+        .trim_start_matches('\u{FEFF}')
+        .trim()
+        .trim_matches(|c| c == '\'' || c == '"')
+        .trim();
     if token.is_empty() {
         return Err(match flag {
             Some(_) => TokenError::Empty("--token"),
             None => TokenError::Empty("DO_TOKEN"),
         });
     }
-    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(TokenError::BadCharacters(source));
     }
     if let Some(w) = format_warning(token, &source) {
@@ -102,28 +120,6 @@ pub fn resolve(
         token: Token(token.to_string()),
         warnings,
     })
-}
-
-/// Replaces anything shaped like a DigitalOcean token in `text` (a word starting `dop_v1_`,
-/// `doo_v1_` or `dor_v1_`, or 32 or more hex digits) with `<token>`.
-pub fn redact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
-        out.push_str(&rest[..start]);
-        let word_len = rest[start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len() - start);
-        let word = &rest[start..start + word_len];
-        if looks_like_token(word) {
-            out.push_str("<token>");
-        } else {
-            out.push_str(word);
-        }
-        rest = &rest[start + word_len..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// True for a word shaped like a DigitalOcean token: starting `dop_v1_`, `doo_v1_` or
@@ -261,15 +257,16 @@ mod tests {
     }
 
     #[test]
-    fn redacts_token_shapes_only() {
-        let legacy = "ab".repeat(32);
-        let text = format!("error: unexpected argument '{GOOD}' and {legacy}, not dop_v2_x");
-        assert_eq!(
-            redact(&text),
-            "error: unexpected argument '<token>' and <token>, not dop_v2_x"
-        );
-        assert_eq!(redact("dop_v1_short"), "<token>");
-        assert_eq!(redact("ünïcode – fine"), "ünïcode – fine");
+    fn a_byte_order_mark_is_stripped_and_a_directory_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tok");
+        std::fs::write(&path, format!("\u{FEFF}{GOOD}\r\n")).unwrap();
+        let r = resolve(Some(path.to_str().unwrap()), None, None).unwrap();
+        assert_eq!(r.token, Token(GOOD.into()));
+        let err = resolve(Some(dir.path().to_str().unwrap()), None, None).unwrap_err();
+        assert!(matches!(err, TokenError::Directory(_)), "{err}");
+        let err = resolve(Some("dop_v1_abc\u{e9}"), None, None).unwrap_err();
+        assert!(matches!(err, TokenError::BadCharacters(_)), "{err}");
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub enum CloudError {
     Malformed { request: String, detail: String },
     #[error("{request}: the listing is incomplete: {detail}")]
     Incomplete { request: String, detail: String },
+    #[error("{0}")]
+    Untrusted(String),
+    #[error("interrupted by {signal}")]
+    Interrupted { signal: &'static str },
 }
 
 fn id_note(id: &str) -> String {
@@ -40,10 +44,14 @@ fn request_id_note(id: &Option<String>) -> String {
 }
 
 impl CloudError {
-    /// True when no later request can succeed either, so the run should stop at once. A 403 is
-    /// not: a token's scopes are granted per operation, and one it lacks (copying, say) must not
-    /// stop the others (snapshotting).
+    /// True when no later request can succeed either, or none may be sent, so the run should
+    /// stop at once: the token refused, or a signal asking to stop. A 403 is not: a token's
+    /// scopes are granted per operation, and one it lacks (copying, say) must not stop the
+    /// others (snapshotting).
     pub fn is_fatal(&self) -> bool {
-        matches!(self, CloudError::Unauthorized)
+        matches!(
+            self,
+            CloudError::Unauthorized | CloudError::Interrupted { .. }
+        )
     }
 }

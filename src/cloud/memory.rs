@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::{Cloud, CloudError, Deleted, Inventory, Started};
+use crate::core::activity::SnapshotAction;
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
 
@@ -30,6 +31,7 @@ impl MemoryCloud {
                 name: name.to_string(),
                 region: region.to_string(),
                 locked: false,
+                tags: vec![tag.to_string()],
             }],
             snapshots: Vec::new(),
             next_id: 1,
@@ -62,8 +64,9 @@ impl Cloud for MemoryCloud {
         })
     }
 
-    fn snapshot_in_progress(&mut self, _droplet_id: u64) -> Result<bool, CloudError> {
-        Ok(false)
+    fn snapshot_actions(&mut self, _droplet_id: u64) -> Result<Vec<SnapshotAction>, CloudError> {
+        // Snapshots here complete the moment they are asked for.
+        Ok(Vec::new())
     }
 
     fn transfers_in_progress(&mut self, _snapshot_id: u64) -> Result<Vec<String>, CloudError> {
@@ -89,13 +92,13 @@ impl Cloud for MemoryCloud {
 
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError> {
         let region = self.droplets.iter().find(|d| d.id == droplet_id);
-        let snapshot = Snapshot {
-            id: self.next_id,
-            name: name.to_string(),
-            created_at: self.now,
+        let snapshot = Snapshot::new(
+            self.next_id,
+            name.to_string(),
+            self.now,
             droplet_id,
-            regions: region.map(|d| d.region.clone()).into_iter().collect(),
-        };
+            region.map(|d| d.region.clone()).into_iter().collect(),
+        );
         self.next_id += 1;
         self.snapshots.push(snapshot);
         Ok(Started::Now)

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 pub use error::CloudError;
 
+use crate::core::activity::SnapshotAction;
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
 
@@ -65,8 +66,9 @@ pub trait Cloud {
     /// Reads the droplets carrying `tag`, all droplet snapshots, and the account's clock.
     fn inventory(&mut self, tag: &str) -> Result<Inventory<'_>, CloudError>;
 
-    /// True when a snapshot of the droplet is under way (invisible in snapshot lists until done).
-    fn snapshot_in_progress(&mut self, droplet_id: u64) -> Result<bool, CloudError>;
+    /// The droplet's snapshot actions: one under way (invisible in snapshot lists until done),
+    /// completed, or errored.
+    fn snapshot_actions(&mut self, droplet_id: u64) -> Result<Vec<SnapshotAction>, CloudError>;
 
     /// Regions a transfer of this snapshot is currently copying it to.
     fn transfers_in_progress(&mut self, snapshot_id: u64) -> Result<Vec<String>, CloudError>;

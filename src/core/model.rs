@@ -11,6 +11,9 @@ pub struct Droplet {
     pub region: String,
     /// True while another action (often a snapshot) blocks the droplet.
     pub locked: bool,
+    /// The droplet's own tags, to check that a listing by tag really returned only droplets
+    /// carrying it.
+    pub tags: Vec<String>,
 }
 
 /// A completed droplet snapshot (in-progress snapshots are invisible to the API's lists).
@@ -18,9 +21,47 @@ pub struct Droplet {
 pub struct Snapshot {
     pub id: u64,
     pub name: String,
+    /// When the API says it was created.
     pub created_at: Timestamp,
+    /// The UTC time at the end of the name (`…-20260101T040000Z`), when it is a real one: for
+    /// the tool's own snapshots, the time it asked for them. Read once here, not on every run
+    /// of a simulation.
+    pub stamp: Option<Timestamp>,
     /// The droplet it was taken from.
     pub droplet_id: u64,
     /// Regions holding a completed copy.
     pub regions: Vec<String>,
+}
+
+/// Characters of the time at the end of an owned snapshot's name: `YYYYMMDDTHHMMSSZ`.
+pub const STAMP_LEN: usize = 16;
+
+impl Snapshot {
+    /// A snapshot, its name's time read from the name.
+    pub fn new(
+        id: u64,
+        name: String,
+        created_at: Timestamp,
+        droplet_id: u64,
+        regions: Vec<String>,
+    ) -> Snapshot {
+        let stamp = name
+            .len()
+            .checked_sub(STAMP_LEN)
+            .and_then(|at| name.get(at..))
+            .and_then(Timestamp::parse_compact);
+        Snapshot {
+            id,
+            name,
+            created_at,
+            stamp,
+            droplet_id,
+            regions,
+        }
+    }
+
+    /// The time that orders this snapshot among its droplet's: its name's, else `created_at`.
+    pub fn time(&self) -> Timestamp {
+        self.stamp.unwrap_or(self.created_at)
+    }
 }

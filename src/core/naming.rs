@@ -4,6 +4,7 @@
 //! prefix followed by exactly a UTC time as `YYYYMMDDTHHMMSSZ`. (The seed matched a
 //! substring, which could claim a snapshot a person named by hand.)
 
+use super::model::{STAMP_LEN, Snapshot};
 use crate::time::Timestamp;
 
 /// A parsed `-p` template such as `$droplet-autosnapshot-`.
@@ -104,12 +105,13 @@ impl PrefixTemplate {
 pub struct Prefix(String);
 
 impl Prefix {
-    /// True when `name` is this prefix followed by exactly a `YYYYMMDDTHHMMSSZ` time (its
-    /// shape is checked, not its calendar).
-    pub fn owns(&self, name: &str) -> bool {
-        name.len() == self.0.len() + 16
-            && name.starts_with(self.0.as_str())
-            && Timestamp::is_compact(&name[self.0.len()..])
+    /// The time in the snapshot's name when the tool owns it: its name is this prefix followed
+    /// by exactly a real UTC time as `YYYYMMDDTHHMMSSZ` (`…99999999T999999Z` is not one).
+    pub fn owns(&self, snapshot: &Snapshot) -> Option<Timestamp> {
+        let name = &snapshot.name;
+        snapshot
+            .stamp
+            .filter(|_| name.len() == self.0.len() + STAMP_LEN && name.starts_with(&self.0))
     }
 
     /// The name of a snapshot taken at `at`.
@@ -163,7 +165,14 @@ mod tests {
         let prefix = PrefixTemplate::parse("$droplet-autosnapshot-")
             .unwrap()
             .expand("web", "autosnapshot");
-        assert!(prefix.owns("web-autosnapshot-20181009T014736Z"));
+        let owns = |name: &str| {
+            let s = Snapshot::new(1, name.to_string(), Timestamp::EPOCH, 1, Vec::new());
+            prefix.owns(&s)
+        };
+        assert_eq!(
+            owns("web-autosnapshot-20181009T014736Z"),
+            Timestamp::parse("2018-10-09T01:47:36Z").ok()
+        );
         for other in [
             "web-autosnapshot-20181009T014736Z-manual",
             "manual-web-autosnapshot-20181009T014736Z",
@@ -171,8 +180,11 @@ mod tests {
             "web-autosnapshot-2018",
             "web-01-autosnapshot-20181009T014736Z",
             "web-1595954862243",
+            "web-autosnapshot-99999999T999999Z",
+            "web-autosnapshot-20261399T256199Z",
+            "web-autosnapshot-20260230T000000Z",
         ] {
-            assert!(!prefix.owns(other), "{other}");
+            assert_eq!(owns(other), None, "{other}");
         }
     }
 }

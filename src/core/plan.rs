@@ -1,11 +1,13 @@
 //! One droplet's plan for one run: what to delete, what to copy to more regions, and whether to
 //! take a snapshot. Pure: the same inputs always give the same plan.
 
+use super::activity::DueCheck;
 use super::model::{Droplet, Snapshot};
 use super::naming::PrefixTemplate;
 use super::policy::{Policy, Rule};
 use super::retention::{Verdict, judge};
-use super::span::Span;
+use super::span::{Span, human};
+use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
 /// What a run is asked to do, fixed for all droplets.
@@ -42,10 +44,20 @@ pub struct Transfer {
 pub enum SnapshotPlan {
     /// The newest owned snapshot, taken at `newest`, is younger than `-s`.
     NotDue { newest: Timestamp },
-    /// Due, under this name.
-    Take { name: String },
+    /// Due, under this name, once the droplet's actions show nothing under way.
+    Take { name: String, check: DueCheck },
     /// Due, but the droplet is locked by another action (often a snapshot still in progress).
     Locked,
+}
+
+/// The newest owned snapshot that counts (not further in the future than `FUTURE_SLACK`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Newest {
+    pub name: String,
+    /// The time in its name.
+    pub time: Timestamp,
+    /// Seconds from `time` to now (negative for one dated a little ahead of the API's clock).
+    pub age: i64,
 }
 
 /// The plan for one droplet.
@@ -55,15 +67,38 @@ pub struct Plan {
     pub droplet_name: String,
     /// Owned snapshots found, before deletions.
     pub owned: usize,
-    /// Owned snapshots dated after `now`: never deleted, ignored for `-s`, worth a warning.
+    /// Owned snapshots dated more than `FUTURE_SLACK` after `now`: never deleted, ignored for
+    /// `-s`, worth a warning.
     pub future: usize,
+    pub newest: Option<Newest>,
+    /// The newest snapshot is older than `overdue_after(-s)`: backups have fallen behind.
+    pub overdue: bool,
+    /// Owned snapshots whose name's time and `created_at` disagree by more than a day: one of
+    /// them is wrong, so the droplet's deletions must wait.
+    pub disputed: Vec<String>,
     pub deletes: Vec<Doomed>,
     pub transfers: Vec<Transfer>,
     pub snapshot: SnapshotPlan,
 }
 
-/// Plans one droplet. `snapshots` are the droplet's snapshots (owned or not), oldest first;
-/// `verdicts` is scratch space reused across calls to spare an allocation per droplet.
+/// How far ahead of the API's clock a snapshot's time may be and still count as just taken:
+/// the API's servers' clocks differ by seconds, and a run's own clock reading by more.
+pub const FUTURE_SLACK: i64 = 600;
+
+/// How far a snapshot's name's time and its `created_at` may differ before one of them is
+/// distrusted (the name's is the time the tool asked; the API's comes a little later).
+const MAX_DISAGREEMENT: i64 = 86_400;
+
+/// The age past which a droplet's newest snapshot means backups have fallen behind: twice
+/// `-s`, and at least `-s` plus six hours, so a run that is a little late is not an alarm.
+pub fn overdue_after(snapshot_every: Span) -> i64 {
+    let every = snapshot_every.seconds();
+    (2 * every).max(every + 6 * 3_600)
+}
+
+/// Plans one droplet. `snapshots` are the droplet's snapshots (owned or not), ordered by
+/// `Snapshot::time`; `verdicts` is scratch space reused across calls to spare an allocation
+/// per droplet.
 pub fn plan_droplet(
     droplet: &Droplet,
     snapshots: &[Snapshot],
@@ -72,14 +107,24 @@ pub fn plan_droplet(
     verdicts: &mut Vec<Verdict>,
 ) -> Plan {
     let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
-    let mut owned: Vec<&Snapshot> = Vec::with_capacity(snapshots.len());
+    let mut owned: Vec<(&Snapshot, Timestamp)> = Vec::with_capacity(snapshots.len());
+    let mut disputed = Vec::new();
     for s in snapshots {
-        if prefix.owns(&s.name) {
-            owned.push(s);
+        let Some(time) = prefix.owns(s) else { continue };
+        if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
+            disputed.push(format!(
+                "snapshot {} ({}): its name says it was taken at {time}, but the API says it \
+                 was created at {} ({} apart); deletions of its droplet wait until they agree",
+                Clean(&s.name),
+                s.id,
+                s.created_at,
+                human(time.since(s.created_at).abs())
+            ));
         }
+        owned.push((s, time));
     }
     judge(
-        owned.iter().map(|s| s.created_at),
+        owned.iter().map(|(_, time)| *time),
         &settings.policy,
         now,
         verdicts,
@@ -87,12 +132,12 @@ pub fn plan_droplet(
     let rules = settings.policy.rules();
     let mut deletes = Vec::new();
     let mut transfers = Vec::new();
-    for (snap, verdict) in owned.iter().zip(verdicts.iter()) {
+    for ((snap, time), verdict) in owned.iter().zip(verdicts.iter()) {
         if let Verdict::Delete { rule } = *verdict {
             deletes.push(Doomed {
                 id: snap.id,
                 name: snap.name.clone(),
-                created_at: snap.created_at,
+                created_at: *time,
                 rule: rules[rule],
             });
             continue;
@@ -106,27 +151,51 @@ pub fn plan_droplet(
             }
         }
     }
+    let counts = |time: &Timestamp| now.since(*time) >= -FUTURE_SLACK;
     let newest = owned
         .iter()
         .rev()
-        .map(|s| s.created_at)
-        .find(|at| *at <= now);
-    let due = newest.is_none_or(|at| now.since(at) >= settings.snapshot_every.seconds());
-    let snapshot = match newest {
-        Some(newest) if !due => SnapshotPlan::NotDue { newest },
+        .find(|(_, time)| counts(time))
+        .map(|(s, time)| Newest {
+            name: s.name.clone(),
+            time: *time,
+            age: now.since(*time),
+        });
+    let every = settings.snapshot_every;
+    let due = newest.as_ref().is_none_or(|n| n.age >= every.seconds());
+    let snapshot = match &newest {
+        Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
         _ if droplet.locked => SnapshotPlan::Locked,
-        _ => SnapshotPlan::Take {
-            name: prefix.name_at(now),
-        },
+        _ => {
+            let window_start = Timestamp::from_second(now.as_second() - every.seconds())
+                .unwrap_or(Timestamp::EPOCH);
+            let near = |t: Timestamp| t.since(window_start) >= -FUTURE_SLACK;
+            let listed = snapshots
+                .iter()
+                .flat_map(|s| [Some(s.created_at), s.stamp])
+                .flatten()
+                .filter(|t| near(*t))
+                .collect();
+            SnapshotPlan::Take {
+                name: prefix.name_at(now),
+                check: DueCheck {
+                    window_start,
+                    newest: newest.as_ref().map(|n| n.time),
+                    listed,
+                },
+            }
+        }
     };
     Plan {
         droplet_id: droplet.id,
         droplet_name: droplet.name.clone(),
         owned: owned.len(),
-        future: verdicts
-            .iter()
-            .filter(|v| **v == Verdict::KeepFuture)
-            .count(),
+        future: owned.iter().filter(|(_, time)| !counts(time)).count(),
+        overdue: newest
+            .as_ref()
+            .is_some_and(|n| n.age > overdue_after(every)),
+        newest,
+        disputed,
         deletes,
         transfers,
         snapshot,
@@ -155,21 +224,31 @@ mod tests {
             name: "web".into(),
             region: "nyc3".into(),
             locked,
+            tags: vec!["autosnapshot".into()],
         }
     }
 
     fn snap(id: u64, at: i64, name: Option<&str>, regions: &[&str]) -> Snapshot {
         let created_at = Timestamp::from_second(at).unwrap();
-        Snapshot {
+        Snapshot::new(
             id,
-            name: name.map_or_else(
+            name.map_or_else(
                 || format!("web-autosnapshot-{}", created_at.compact()),
                 str::to_string,
             ),
             created_at,
-            droplet_id: 7,
-            regions: regions.iter().map(ToString::to_string).collect(),
-        }
+            7,
+            regions.iter().map(ToString::to_string).collect(),
+        )
+    }
+
+    /// An owned snapshot taken at `at` whose listed `created_at` is `created`.
+    fn listed_as(id: u64, at: i64, created: &str) -> Snapshot {
+        let name = format!(
+            "web-autosnapshot-{}",
+            Timestamp::from_second(at).unwrap().compact()
+        );
+        Snapshot::new(id, name, Timestamp::parse(created).unwrap(), 7, Vec::new())
     }
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
@@ -185,12 +264,12 @@ mod tests {
     #[test]
     fn first_run_takes_a_snapshot_named_after_now() {
         let p = plan(&settings(&[], &[]), &droplet(false), &[], 0);
-        assert_eq!(
-            p.snapshot,
-            SnapshotPlan::Take {
-                name: "web-autosnapshot-19700101T000000Z".into()
-            }
-        );
+        let SnapshotPlan::Take { name, check } = p.snapshot else {
+            panic!("{:?}", p.snapshot)
+        };
+        assert_eq!(name, "web-autosnapshot-19700101T000000Z");
+        assert_eq!((check.newest, check.listed.len()), (None, 0));
+        assert!(!p.overdue);
     }
 
     #[test]
@@ -255,5 +334,78 @@ mod tests {
         let p = plan(&s, &droplet(false), &snaps, 5 * D);
         assert_eq!(p.future, 1);
         assert!(matches!(p.snapshot, SnapshotPlan::Take { .. }));
+    }
+
+    #[test]
+    fn the_name_gives_the_time_not_created_at() {
+        // Taken two hours ago by its name; the API's created_at is nonsense.
+        let now = 1_800_000_000;
+        let s = settings(&["0d:1h"], &[]);
+        for created in ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z"] {
+            let snaps = [
+                snap(1, now - 3 * D, None, &[]),
+                listed_as(2, now - 7_200, created),
+            ];
+            let p = plan(&s, &droplet(false), &snaps, now);
+            assert!(
+                matches!(p.snapshot, SnapshotPlan::NotDue { .. }),
+                "{created}"
+            );
+            assert_eq!(p.deletes.iter().map(|d| d.id).collect::<Vec<_>>(), [1]);
+            assert_eq!(p.newest.as_ref().map(|n| n.age), Some(7_200));
+            assert_eq!(p.disputed.len(), 1);
+            assert!(p.disputed[0].contains(created), "{}", p.disputed[0]);
+        }
+        // A day apart is tolerated; more is not.
+        let snaps = [listed_as(3, now - 7_200, "2027-01-14T06:00:00Z")];
+        assert!(plan(&s, &droplet(false), &snaps, now).disputed.is_empty());
+    }
+
+    #[test]
+    fn up_to_ten_minutes_ahead_is_just_taken() {
+        let s = settings(&[], &[]);
+        let p = plan(
+            &s,
+            &droplet(false),
+            &[snap(1, 5 * D + 30, None, &[])],
+            5 * D,
+        );
+        assert!(matches!(p.snapshot, SnapshotPlan::NotDue { .. }));
+        assert_eq!((p.future, p.newest.unwrap().age), (0, -30));
+        let p = plan(
+            &s,
+            &droplet(false),
+            &[snap(1, 5 * D + 601, None, &[])],
+            5 * D,
+        );
+        assert!(matches!(p.snapshot, SnapshotPlan::Take { .. }));
+        assert_eq!((p.future, p.newest), (1, None));
+    }
+
+    #[test]
+    fn overdue_past_twice_the_cadence_and_six_hours_more() {
+        let day = Span::parse("1d").unwrap();
+        let hour = Span::parse("1h").unwrap();
+        assert_eq!(overdue_after(day), 2 * D);
+        assert_eq!(overdue_after(hour), 7 * 3_600);
+        let s = settings(&[], &[]);
+        let snaps = [snap(1, 0, None, &[])];
+        assert!(!plan(&s, &droplet(false), &snaps, 2 * D).overdue);
+        assert!(plan(&s, &droplet(true), &snaps, 2 * D + 1).overdue);
+    }
+
+    #[test]
+    fn a_due_check_knows_the_recent_listed_times() {
+        let s = settings(&[], &[]);
+        let snaps = [
+            snap(1, 0, None, &[]),
+            snap(2, 9 * D, Some("web-by-hand"), &[]),
+        ];
+        let p = plan(&s, &droplet(false), &snaps, 10 * D);
+        let SnapshotPlan::Take { check, .. } = p.snapshot else {
+            panic!("{:?}", p.snapshot)
+        };
+        assert_eq!(check.newest, Timestamp::from_second(0));
+        assert_eq!(check.listed, [Timestamp::from_second(9 * D).unwrap()]);
     }
 }

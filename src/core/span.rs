@@ -132,6 +132,33 @@ impl Span {
     pub fn seconds(self) -> i64 {
         self.seconds
     }
+
+    /// True when written in months (`m`), which a user may have meant as minutes.
+    pub fn in_months(self) -> bool {
+        self.unit == Unit::Month
+    }
+
+    /// The count as written (`30` for `30m`).
+    pub fn count(self) -> u64 {
+        self.count
+    }
+}
+
+/// A length of time for people, in its two largest units: `3d 0h`, `2h 5min`, `4min`, `12 s`
+/// (negative lengths get a leading `-`).
+pub fn human(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    let (d, h, m) = (s / 86_400, s / 3_600 % 24, s / 60 % 60);
+    if d > 0 {
+        format!("{sign}{d}d {h}h")
+    } else if h > 0 {
+        format!("{sign}{h}h {m}min")
+    } else if m > 0 {
+        format!("{sign}{m}min")
+    } else {
+        format!("{sign}{s} s")
+    }
 }
 
 impl fmt::Display for Span {
@@ -177,6 +204,16 @@ pub enum PairError {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn lengths_for_people() {
+        assert_eq!(human(3 * 86_400), "3d 0h");
+        assert_eq!(human(86_400 + 7_300), "1d 2h");
+        assert_eq!(human(7_500), "2h 5min");
+        assert_eq!(human(299), "4min");
+        assert_eq!(human(12), "12 s");
+        assert_eq!(human(-90_000), "-1d 1h");
+    }
 
     #[test]
     fn reads_every_unit() {

@@ -2,9 +2,11 @@
 //! record what would be done. Everything that happens is written into the droplet's report.
 
 use super::Options;
-use super::outcome::{DeletedSnapshot, DropletReport, SnapshotOutcome, TransferRequest};
+use super::outcome::{
+    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, SnapshotOutcome, TransferRequest,
+};
 use crate::cloud::{Cloud, CloudError, Deleted, Started};
-use crate::core::plan::{Doomed, Plan, SnapshotPlan, Transfer};
+use crate::core::plan::{Doomed, Newest, Plan, SnapshotPlan, Transfer};
 use crate::sanitize::Clean;
 
 /// Acts on one droplet's plan. `withheld` says why its deletions must not happen, if so;
@@ -24,11 +26,15 @@ pub fn execute(
         droplet_name,
         owned,
         future: _,
+        newest,
+        overdue,
+        disputed: _,
         deletes,
         transfers,
         snapshot,
     } = plan;
     let mut report = DropletReport::new(droplet_id, String::new(), owned);
+    report.newest = newest.map(NewestSnapshot::from);
     let mut step = Step {
         cloud,
         name: Clean(&droplet_name),
@@ -44,6 +50,11 @@ pub fn execute(
     if let Some(e) = &fatal {
         report.errors.push(e.to_string());
     }
+    let took = matches!(
+        report.snapshot,
+        SnapshotOutcome::Taken { .. } | SnapshotOutcome::WouldTake { .. }
+    );
+    report.overdue = overdue || (report.newest.is_none() && !took);
     for e in &report.errors {
         tracing::error!("droplet {}: {e}", Clean(&droplet_name));
     }
@@ -53,7 +64,20 @@ pub fn execute(
 
 /// The report of a droplet the run did not reach.
 pub fn not_reached(plan: Plan) -> DropletReport {
-    DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned)
+    let mut report = DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned);
+    report.overdue = plan.overdue;
+    report.newest = plan.newest.map(NewestSnapshot::from);
+    report
+}
+
+impl From<Newest> for NewestSnapshot {
+    fn from(n: Newest) -> NewestSnapshot {
+        NewestSnapshot {
+            name: n.name,
+            time: n.time,
+            age_seconds: n.age,
+        }
+    }
 }
 
 /// What every action on one droplet needs.
@@ -178,15 +202,30 @@ impl Step<'_> {
                 reason: reason.to_string(),
             })
         };
-        let snapshot_name = match plan {
+        let (snapshot_name, check) = match plan {
             SnapshotPlan::NotDue { newest } => return Ok(SnapshotOutcome::NotDue { newest }),
             SnapshotPlan::Locked => return busy("the droplet is locked by another action"),
-            SnapshotPlan::Take { name } => name,
+            SnapshotPlan::Take { name, check } => (name, check),
         };
-        match settle(self.cloud.snapshot_in_progress(droplet_id), report)? {
-            Some(true) => return busy("a snapshot is already in progress"),
-            Some(false) => {}
-            None => return Ok(SnapshotOutcome::Failed),
+        let Some(actions) = settle(self.cloud.snapshot_actions(droplet_id), report)? else {
+            return Ok(SnapshotOutcome::Failed);
+        };
+        let assessment = check.assess(&actions);
+        for a in assessment.errored {
+            tracing::error!(
+                "droplet {name}: snapshot action {} (started {}) ended errored and left no \
+                 snapshot",
+                a.id,
+                a.started_at
+                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
+            );
+            report.errored_actions.push(ErroredAction {
+                id: a.id,
+                started_at: a.started_at,
+            });
+        }
+        if let Some(reason) = assessment.busy {
+            return busy(&reason);
         }
         if self.options.dry_run {
             tracing::info!(

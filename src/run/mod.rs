@@ -6,11 +6,15 @@ mod outcome;
 
 use std::collections::BTreeMap;
 
-pub use outcome::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome, TransferRequest};
+pub use outcome::{
+    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, RunReport, SnapshotOutcome,
+    TransferRequest,
+};
 
 use crate::cloud::{Cloud, CloudError, HoldBack};
 use crate::core::model::Snapshot;
-use crate::core::plan::{Plan, Settings, plan_droplet};
+use crate::core::plan::{FUTURE_SLACK, Plan, Settings, overdue_after, plan_droplet};
+use crate::core::span::human;
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
@@ -34,7 +38,7 @@ pub fn run_once(
     let (now, plans, unsure, problems) = plan_all(cloud, settings)?;
     let mut budget = options.max_delete.unwrap_or(usize::MAX);
     let mut droplets = Vec::with_capacity(plans.len());
-    let mut stopped = None;
+    let mut stopped: Option<CloudError> = None;
     for plan in plans {
         if stopped.is_some() {
             droplets.push(act::not_reached(plan));
@@ -43,14 +47,17 @@ pub fn run_once(
         let withheld = unsure.reason_for(plan.droplet_id);
         let (report, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
         droplets.push(report);
-        stopped = fatal.map(|e| e.to_string());
+        stopped = fatal;
     }
     Ok(RunReport {
         now,
         dry_run: options.dry_run,
         droplets,
         problems,
-        stopped,
+        deletes_withheld: unsure.all,
+        interrupted: matches!(stopped, Some(CloudError::Interrupted { .. })),
+        stopped: stopped.map(|e| e.to_string()),
+        overdue_after_seconds: overdue_after(settings.snapshot_every),
     })
 }
 
@@ -78,6 +85,27 @@ fn plan_all(
 ) -> Result<(Timestamp, Vec<Plan>, Unsure, Vec<String>), CloudError> {
     let inventory = cloud.inventory(&settings.tag)?;
     let now = inventory.now;
+    // A listing that ignored its tag filter would have every droplet of the account
+    // snapshotted and pruned: one droplet without the tag and nothing in it is trusted.
+    if let Some(stranger) = inventory
+        .droplets
+        .iter()
+        .find(|d| !d.tags.contains(&settings.tag))
+    {
+        return Err(CloudError::Untrusted(format!(
+            "the listing of droplets tagged `{}` holds droplet {} ({}), which does not carry \
+             that tag (its tags: {}); the API may have ignored the tag filter, so the listing \
+             cannot be trusted",
+            Clean(&settings.tag),
+            Clean(&stranger.name),
+            stranger.id,
+            if stranger.tags.is_empty() {
+                "none".to_string()
+            } else {
+                Clean(&stranger.tags.join(", ")).to_string()
+            }
+        )));
+    }
     if inventory.droplets.is_empty() {
         // Not an error (a tag can be empty for a while), but a typo here means no backups.
         tracing::warn!(
@@ -104,7 +132,7 @@ fn plan_all(
     // Grouped by droplet, oldest first. A listing that comes sorted (the simulator's always
     // does) is used as it is, without a copy.
     let mut by_droplet = inventory.snapshots;
-    let key = |s: &Snapshot| (s.droplet_id, s.created_at, s.id);
+    let key = |s: &Snapshot| (s.droplet_id, s.time(), s.id);
     if !by_droplet.is_sorted_by_key(key) {
         by_droplet.to_mut().sort_unstable_by_key(key);
     }
@@ -116,11 +144,20 @@ fn plan_all(
         let plan = plan_droplet(droplet, &by_droplet[lo..hi], settings, now, &mut verdicts);
         if plan.future > 0 {
             tracing::warn!(
-                "droplet {}: {} snapshot(s) are dated after the API's clock ({now}); they are \
-                 kept and ignored when deciding whether a snapshot is due",
+                "droplet {}: {} snapshot(s) are dated more than {} after the API's clock \
+                 ({now}); they are kept and ignored when deciding whether a snapshot is due",
                 Clean(&plan.droplet_name),
-                plan.future
+                plan.future,
+                human(FUTURE_SLACK)
             );
+        }
+        for problem in &plan.disputed {
+            tracing::error!("droplet {}: {problem}", Clean(&plan.droplet_name));
+            unsure
+                .droplets
+                .entry(plan.droplet_id)
+                .or_insert_with(|| format!("the listing has a problem: {problem}"));
+            problems.push(problem.clone());
         }
         plans.push(plan);
     }

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use crate::core::policy::Rule;
+use crate::core::span::human;
 use crate::exit::Exit;
+use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
 /// What one run did (or, in a dry run, would do).
@@ -15,9 +17,17 @@ pub struct RunReport {
     pub droplets: Vec<DropletReport>,
     /// Listed items that could not be read.
     pub problems: Vec<String>,
+    /// Why no droplet's deletions were made: the account as a whole could not be trusted (a
+    /// snapshot of an unknown droplet could not be read, the API sent no clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes_withheld: Option<String>,
     /// Why the run stopped before it was through (the token was refused mid-run, say).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// A signal (SIGTERM, SIGINT) stopped the run.
+    pub interrupted: bool,
+    /// The age, in seconds, past which a droplet's newest snapshot makes it overdue.
+    pub overdue_after_seconds: i64,
 }
 
 /// What one run did for one droplet.
@@ -39,8 +49,31 @@ pub struct DropletReport {
     /// Transfers not requested because one to that region is still in progress.
     pub transfers_in_progress: usize,
     pub snapshot: SnapshotOutcome,
+    /// The newest owned snapshot, whatever happened this run.
+    pub newest: Option<NewestSnapshot>,
+    /// Backups of this droplet have fallen behind: its newest snapshot is older than
+    /// `overdue_after_seconds`, or it has none and none was taken.
+    pub overdue: bool,
+    /// Snapshot actions that ended `errored` since the newest snapshot: each left no snapshot.
+    pub errored_actions: Vec<ErroredAction>,
     /// Failures that concern this droplet.
     pub errors: Vec<String>,
+}
+
+/// A droplet's newest owned snapshot.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewestSnapshot {
+    pub name: String,
+    /// The time in its name: when the tool asked for it.
+    pub time: Timestamp,
+    pub age_seconds: i64,
+}
+
+/// A snapshot action that ended `errored`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErroredAction {
+    pub id: u64,
+    pub started_at: Option<Timestamp>,
 }
 
 /// A snapshot deleted by the policy.
@@ -48,6 +81,7 @@ pub struct DropletReport {
 pub struct DeletedSnapshot {
     pub id: u64,
     pub name: String,
+    /// Its time: the one in its name.
     pub created_at: Timestamp,
     /// The `-k` rule that deleted it.
     #[serde(serialize_with = "serialize_display")]
@@ -95,23 +129,54 @@ impl DropletReport {
             transfers: Vec::new(),
             transfers_in_progress: 0,
             snapshot: SnapshotOutcome::NotAttempted,
+            newest: None,
+            overdue: false,
+            errored_actions: Vec::new(),
             errors: Vec::new(),
         }
+    }
+
+    /// Why the droplet is overdue, for the log and the table; `None` when it is not.
+    pub fn overdue_reason(&self, overdue_after: i64) -> Option<String> {
+        if !self.overdue {
+            return None;
+        }
+        Some(match &self.newest {
+            Some(n) => format!(
+                "its newest snapshot, {}, is {} old: more than the {} that -s allows before \
+                 backups count as behind",
+                Clean(&n.name),
+                human(n.age_seconds),
+                human(overdue_after)
+            ),
+            None => "it has no snapshot, and none was taken this run".to_string(),
+        })
     }
 }
 
 impl RunReport {
-    /// The exit code this outcome calls for: 1 when the run stopped early or every droplet
-    /// failed, 3 when only some did, an item could not be read, or deletions were held back.
+    /// The exit code this outcome calls for: 5 when a signal stopped it; 1 when it stopped
+    /// early otherwise, every droplet failed, or nothing could be deleted anywhere; 3 when only
+    /// some droplets failed, any had deletions withheld, is overdue or had a snapshot action
+    /// end `errored`, an item could not be read, or deletions were held back.
     pub fn exit(&self) -> Exit {
         let failed = self
             .droplets
             .iter()
-            .filter(|d| !d.errors.is_empty() || d.deletes_withheld.is_some())
+            .filter(|d| !d.errors.is_empty())
             .count();
-        if self.stopped.is_some() || (failed > 0 && failed == self.droplets.len()) {
+        let troubled = self
+            .droplets
+            .iter()
+            .any(|d| d.deletes_withheld.is_some() || d.overdue || !d.errored_actions.is_empty());
+        if self.interrupted {
+            Exit::Interrupted
+        } else if self.stopped.is_some()
+            || self.deletes_withheld.is_some()
+            || (failed > 0 && failed == self.droplets.len())
+        {
             Exit::Failure
-        } else if failed > 0 || self.held_back() > 0 || !self.problems.is_empty() {
+        } else if failed > 0 || troubled || self.held_back() > 0 || !self.problems.is_empty() {
             Exit::Partial
         } else {
             Exit::Ok

@@ -24,7 +24,7 @@ fn account() -> Account {
     ))
 }
 
-const POLICY: [&str; 4] = ["-s", "1d", "-k", "0d:1w"];
+const POLICY: [&str; 4] = ["-s", "1w", "-k", "0d:1w"];
 
 fn status(status: u16) -> FaultKind {
     FaultKind::Status {
@@ -420,11 +420,11 @@ fn a_deletion_failure_on_one_droplet_leaves_the_others_done() {
 #[test]
 fn max_delete_holds_back_the_rest_and_says_so() {
     let account = account();
-    let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "1"]);
+    let run = account.run(&["-s", "1w", "-k", "0d:1w", "--max-delete", "1"]);
     run.expect_code(3);
     run.expect_stdout("--max-delete held back 3 deletion(s)");
     assert_eq!(account.count("DELETE", "/v2/snapshots/"), 1);
-    let run = account.run(&["-s", "1d", "-k", "0d:1w", "--max-delete", "10"]);
+    let run = account.run(&["-s", "1w", "-k", "0d:1w", "--max-delete", "10"]);
     run.expect_code(0);
     assert_eq!(account.count("DELETE", "/v2/snapshots/"), 4);
 }
@@ -443,8 +443,8 @@ fn ages_follow_the_api_clock_and_future_snapshots_are_kept() {
     ));
     let run = account.run(&["-s", "1d", "-k", "0d:6m"]);
     run.expect_code(0);
-    run.expect_stderr("differs from the API's");
-    run.expect_stderr("dated after the API's clock");
+    run.expect_stderr("ahead of the API's");
+    run.expect_stderr("dated more than 10min after the API's clock");
     assert_eq!(remaining_ids(&account), [10, 11, 12]);
     // The future-dated snapshot does not stop the one that is due.
     assert_eq!(account.snapshot_actions(1), 1);

@@ -61,13 +61,15 @@ fn a_snapshot_in_progress_is_not_duplicated() {
     account.run(&["-s", "1h"]).expect_code(0);
     // An hour later the snapshot is still running: invisible in the lists, droplet locked.
     account.fake.advance(HOUR);
+    // The droplet has no snapshot yet, so it is overdue (exit 3) until its first completes.
     let run = account.run(&["-s", "1h"]);
-    run.expect_code(0);
+    run.expect_code(3);
     run.expect_stdout("skipped: the droplet is locked");
+    run.expect_stdout("overdue: web-1: it has no snapshot");
     // Even if the lock flag were wrong, the droplet's actions show the snapshot.
     account.fake.set_locked(1, false);
     let run = account.run(&["-s", "1h"]);
-    run.expect_code(0);
+    run.expect_code(3);
     run.expect_stdout("skipped: a snapshot is already in progress");
     assert_eq!(account.snapshot_actions(1), 1);
 }
@@ -153,7 +155,7 @@ fn snapshots_the_tool_does_not_own_are_never_touched() {
             owned(17, 99, "gone", old),
         ],
     ));
-    let run = account.run(&["-s", "1d", "-k", "0d:1d"]);
+    let run = account.run(&["-s", "1y", "-k", "0d:1d"]);
     run.expect_code(0);
     let deleted: Vec<String> = account
         .mutations()
@@ -178,12 +180,12 @@ fn dryrun_sends_only_reads_and_says_what_it_would_do() {
         ],
     ));
     for flag in ["--dryrun", "--dry-run"] {
-        let run = account.run(&["-s", "1d", "-k", "0d:1w", "-r", "lon1", flag]);
+        let run = account.run(&["-s", "5d", "-k", "0d:1w", "-r", "lon1", flag]);
         run.expect_code(0);
         assert!(account.mutations().is_empty(), "{:?}", account.mutations());
         run.expect_stdout("would take: web-1-autosnapshot-");
         run.expect_stdout("Dry run: nothing was changed.");
-        let json = account.run(&["-s", "1d", "-k", "0d:1w", "-r", "lon1", flag, "--json"]);
+        let json = account.run(&["-s", "5d", "-k", "0d:1w", "-r", "lon1", flag, "--json"]);
         let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
         assert_eq!(doc["dry_run"], true);
         assert_eq!(doc["droplets"][0]["deleted"][0]["id"], 10);
@@ -264,14 +266,14 @@ fn the_token_appears_nowhere_even_at_the_most_verbose() {
         })
     });
     let runs = [
-        account.run_env(&["-s", "1d", "-k", "0d:1d", "-vvv", "--token", token], &[]),
+        account.run_env(&["-s", "1w", "-k", "0d:1d", "-vvv", "--token", token], &[]),
         account.run_env(
-            &["-s", "1d", "-k", "0d:1d", "-vvv", "--json"],
+            &["-s", "1w", "-k", "0d:1d", "-vvv", "--json"],
             &[("DO_TOKEN", token)],
         ),
-        account.run(&["-s", "1d", "-vvv", "--dryrun"]),
+        account.run(&["-s", "1w", "-vvv", "--dryrun"]),
         // Pasted where no value belongs, clap would echo it.
-        account.run(&["-s", "1d", token]),
+        account.run(&["-s", "1w", token]),
     ];
     for run in &runs {
         run.expect_no_panic();

@@ -37,7 +37,9 @@ pub struct Fault {
 pub enum FaultKind {
     /// Answer with this status without applying the request. The body
     /// defaults to the DO error JSON for the status; a custom body (say, an
-    /// HTML 502 page) is sent verbatim.
+    /// HTML 502 page) is sent verbatim, except that every
+    /// [`AUTHORIZATION_PLACEHOLDER`] becomes the request's `Authorization`
+    /// header, as a proxy that echoes the request would leak it.
     Status {
         status: u16,
         #[serde(default)]
@@ -58,8 +60,26 @@ pub enum FaultKind {
     },
     /// Apply the request but send only the first half of the body.
     Truncate,
-    /// Answer 200 with exactly this body, without applying the request.
+    /// Answer 200 with exactly this body, without applying the request;
+    /// [`AUTHORIZATION_PLACEHOLDER`] is replaced as for `Status`.
     Malformed { body: String },
+    /// Keep the request waiting until the test releases it
+    /// ([`crate::FakeDo::release_held`] or `POST /_fake/release`), then
+    /// serve it normally. The test learns that it is waiting from
+    /// [`crate::FakeDo::wait_for_held`], so it can act at that point without
+    /// sleeping.
+    Hold,
+}
+
+/// Text in a `Status` or `Malformed` fault body that is replaced by the
+/// request's `Authorization` value as received (empty without one), so a
+/// test can check that the client never prints an error body verbatim.
+pub const AUTHORIZATION_PLACEHOLDER: &str = "{{authorization}}";
+
+/// A fault `body` with every [`AUTHORIZATION_PLACEHOLDER`] replaced by
+/// `authorization`, or removed when the request had none.
+pub fn echo_credentials(body: &str, authorization: Option<&str>) -> String {
+    body.replace(AUTHORIZATION_PLACEHOLDER, authorization.unwrap_or(""))
 }
 
 impl Fault {

@@ -24,7 +24,9 @@
 mod app;
 mod errors;
 mod faults;
+mod holds;
 mod lifecycle;
+mod listing;
 mod model;
 mod pagination;
 mod pipeline;
@@ -40,7 +42,8 @@ mod views;
 #[cfg(test)]
 mod tests;
 
-pub use faults::{Fault, FaultKind};
+pub use faults::{AUTHORIZATION_PLACEHOLDER, Fault, FaultKind};
 pub use model::{ActionState, DropletState, LoggedRequest, SnapshotState};
 pub use seed::{DEFAULT_TOKEN, Seed, SeedDroplet, SeedSnapshot};
 pub use server::FakeDo;
+pub use timefmt::DateFormat;

@@ -270,13 +270,16 @@ impl World {
     }
 
     /// A finished snapshot action: the snapshot appears, stamped with the
-    /// time it was requested, not the time it completed.
+    /// time it was requested, not the time it completed. The read endpoints
+    /// show it once the listing lag has passed (see [`World::is_listed`]).
     fn create_snapshot(&mut self, action: &ActionState) {
         let id = self.fresh_snapshot_id();
         let Some(droplet) = self.droplets.get_mut(&action.resource_id) else {
             return;
         };
         droplet.snapshot_ids.push(id);
+        let completed_at = action.completed_at.unwrap_or(self.now);
+        self.snapshot_completions.insert(id, completed_at);
         let snapshot = SnapshotState {
             id,
             name: action.snapshot_name.clone().unwrap_or_default(),
@@ -300,6 +303,7 @@ impl World {
         let Some(snapshot) = self.snapshots.remove(&id) else {
             return false;
         };
+        self.snapshot_completions.remove(&id);
         if let Some(droplet) = self.droplets.get_mut(&snapshot.resource_id) {
             droplet.snapshot_ids.retain(|&s| s != id);
         }

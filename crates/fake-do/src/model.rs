@@ -19,11 +19,13 @@ pub struct DropletState {
     /// True while an action runs (or when a test locks it by hand); new
     /// actions are refused with 422 while it is set.
     pub locked: bool,
-    /// Ids of the droplet's completed snapshots, ascending.
+    /// Ids of the droplet's completed snapshots, ascending, including those
+    /// the listing lag still hides from the API.
     pub snapshot_ids: Vec<u64>,
 }
 
-/// One completed droplet snapshot (which is also an image with the same id).
+/// One completed droplet snapshot (which is also an image with the same id),
+/// whether or not the listing lag still hides it from the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotState {
     pub id: u64,

@@ -1,6 +1,6 @@
 //! What happens to every non-control request around its handler: completing
-//! due actions, auth, the rate limit, faults, the common headers and the
-//! request log.
+//! due actions, auth, the rate limit, faults (holding the request, if one
+//! says so), the common headers and the request log.
 
 use std::time::Duration;
 
@@ -13,11 +13,11 @@ use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 
 use crate::errors::ApiError;
-use crate::faults::FaultKind;
+use crate::faults::{FaultKind, echo_credentials};
 use crate::model::LoggedRequest;
 use crate::ratelimit::RateHeaders;
 use crate::state::{Shared, World, lock};
-use crate::timefmt::http_date;
+use crate::timefmt::{DateFormat, http_date};
 
 /// The request as the log records it.
 struct Seen {
@@ -39,6 +39,7 @@ enum Verdict {
 struct Admission {
     request_id: String,
     now: Timestamp,
+    date_format: DateFormat,
     rate: RateHeaders,
     verdict: Verdict,
 }
@@ -56,6 +57,7 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
     };
     let admission = admit(&mut lock(&shared), &seen);
     let request_id = admission.request_id.as_str();
+    let authorization = seen.authorization.as_deref();
     let mut delay = None;
     let mut response = match admission.verdict {
         Verdict::Refuse(ref error) => error.render(Some(request_id)),
@@ -64,7 +66,10 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
             status,
             retry_after,
             ref body,
-        })) => fault_status(status, retry_after, body.as_deref(), request_id),
+        })) => {
+            let body = body.as_deref().map(|b| echo_credentials(b, authorization));
+            fault_status(status, retry_after, body.as_deref(), request_id)
+        }
         Verdict::Serve(Some(FaultKind::AfterApply { status })) => {
             next.run(request).await;
             ApiError::for_status(status_code(status)).render(Some(request_id))
@@ -80,8 +85,17 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
         Verdict::Serve(Some(FaultKind::Truncate)) => {
             truncate(finish(next.run(request).await, request_id)).await
         }
-        Verdict::Serve(Some(FaultKind::Malformed { ref body })) => {
-            with_body(StatusCode::OK, body.clone(), "application/json")
+        Verdict::Serve(Some(FaultKind::Malformed { ref body })) => with_body(
+            StatusCode::OK,
+            echo_credentials(body, authorization),
+            "application/json",
+        ),
+        // Outside the world's lock, so every other request goes on. The
+        // headers stay those of the arrival; the handler sees the world as
+        // it is at the release.
+        Verdict::Serve(Some(FaultKind::Hold)) => {
+            shared.holds.hold().await;
+            finish(next.run(request).await, request_id)
         }
     };
     add_common_headers(response.headers_mut(), &admission);
@@ -123,6 +137,7 @@ fn admit(world: &mut World, seen: &Seen) -> Admission {
     Admission {
         request_id,
         now,
+        date_format: world.date_format,
         rate: world.rate.headers(now),
         verdict,
     }
@@ -225,7 +240,7 @@ fn add_common_headers(headers: &mut HeaderMap, admission: &Admission) {
         HeaderName::from_static("ratelimit-reset"),
         HeaderValue::from(rate.reset),
     );
-    if let Ok(date) = HeaderValue::from_str(&http_date(admission.now)) {
+    if let Ok(date) = HeaderValue::from_str(&http_date(admission.now, admission.date_format)) {
         headers.insert(DATE, date);
     }
     if let Ok(id) = HeaderValue::from_str(&admission.request_id) {

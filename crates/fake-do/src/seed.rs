@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timefmt::DateFormat;
+
 /// The bearer token accepted when the seed names none. It has the shape of a
 /// real personal access token (`dop_v1_` + 64 hex digits) so clients that
 /// validate the format accept it.
@@ -35,6 +37,15 @@ pub struct Seed {
     pub transfer_seconds: i64,
     /// The hourly request budget reported in `ratelimit-limit`.
     pub rate_limit_per_hour: u32,
+    /// The form of the `Date` header; `imf` unless a test checks that the
+    /// client reads the obsolete forms too.
+    pub date_format: DateFormat,
+    /// Makes `GET /v2/droplets?tag_name=T` list every droplet, as a broken
+    /// API or proxy that drops the filter would.
+    pub ignore_tag_filter: bool,
+    /// Seconds after its action completes before a new snapshot shows in
+    /// the listings (the API's eventual consistency); negative counts as 0.
+    pub listing_lag_seconds: i64,
     pub droplets: Vec<SeedDroplet>,
     pub snapshots: Vec<SeedSnapshot>,
 }
@@ -47,6 +58,9 @@ impl Default for Seed {
             snapshot_seconds: 600,
             transfer_seconds: 1800,
             rate_limit_per_hour: 5000,
+            date_format: DateFormat::Imf,
+            ignore_tag_filter: false,
+            listing_lag_seconds: 0,
             droplets: Vec::new(),
             snapshots: Vec::new(),
         }

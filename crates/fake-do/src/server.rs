@@ -4,8 +4,8 @@
 use std::future::IntoFuture;
 use std::io;
 use std::net::{Ipv4Addr, TcpListener};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -14,6 +14,7 @@ use crate::faults::Fault;
 use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
 use crate::seed::Seed;
 use crate::state::{Shared, World, lock};
+use crate::timefmt::DateFormat;
 
 /// A running emulator. The server runs on its own thread with a
 /// current-thread tokio runtime, so tests with blocking HTTP clients need no
@@ -37,7 +38,7 @@ impl FakeDo {
     pub fn start_on(seed: Seed, port: u16) -> io::Result<FakeDo> {
         let world =
             World::from_seed(seed).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let shared: Shared = Arc::new(Mutex::new(world));
+        let shared = Shared::new(world);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -95,7 +96,8 @@ impl FakeDo {
         lock(&self.shared).droplets.values().cloned().collect()
     }
 
-    /// Every completed snapshot, by id.
+    /// Every completed snapshot, by id, including those the listings do
+    /// not show yet because of the listing lag.
     pub fn snapshots(&self) -> Vec<SnapshotState> {
         lock(&self.shared).snapshots.values().cloned().collect()
     }
@@ -134,6 +136,37 @@ impl FakeDo {
         lock(&self.shared).set_locked(droplet_id, locked);
     }
 
+    /// The form of the `Date` header of every later response.
+    pub fn set_date_format(&self, format: DateFormat) {
+        lock(&self.shared).date_format = format;
+    }
+
+    /// Makes `GET /v2/droplets?tag_name=T` list every droplet (true) or
+    /// only those tagged `T` again (false).
+    pub fn set_ignore_tag_filter(&self, ignore: bool) {
+        lock(&self.shared).ignore_tag_filter = ignore;
+    }
+
+    /// How many seconds after its action completes a new snapshot shows in
+    /// the listings; negative counts as 0. It applies to snapshots already
+    /// made too: their visibility is always `completed_at` + the lag now.
+    pub fn set_listing_lag(&self, seconds: i64) {
+        lock(&self.shared).listing_lag_seconds = seconds.max(0);
+    }
+
+    /// Blocks the calling thread until at least one request is held by a
+    /// `hold` fault, or `timeout` passes; true if one is. Call it from the
+    /// test thread, not from async code.
+    pub fn wait_for_held(&self, timeout: Duration) -> bool {
+        self.shared.holds.wait_for_held(timeout)
+    }
+
+    /// Lets every request held now go on to its real reply. Later matching
+    /// requests are held again as the fault's `skip`/`times` say.
+    pub fn release_held(&self) {
+        self.shared.holds.release();
+    }
+
     /// Blocks until the server stops, which only happens if its thread
     /// dies; the binary uses this to serve forever.
     pub fn wait(mut self) {
@@ -145,6 +178,8 @@ impl FakeDo {
 }
 
 impl Drop for FakeDo {
+    /// Held requests do not delay the stop: the server's runtime is dropped
+    /// with them still waiting, and their clients see the connection close.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             // Fails only if the server thread is already gone.

@@ -1,5 +1,6 @@
 //! The emulator's mutable world, shared between the HTTP handlers and the
-//! [`crate::FakeDo`] handle behind one mutex.
+//! [`crate::FakeDo`] handle behind one mutex, beside the requests a `hold`
+//! fault keeps waiting.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,11 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::Timestamp;
 
 use crate::faults::FaultList;
+use crate::holds::Holds;
 use crate::lifecycle::PlannedFailure;
 use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
 use crate::ratelimit::RateWindow;
 use crate::seed::{DEFAULT_REGION, Seed};
-use crate::timefmt::{add_seconds, whole_seconds};
+use crate::timefmt::{DateFormat, add_seconds, whole_seconds};
 
 /// First id handed to a snapshot created by the emulator (unless seeded ids
 /// are higher), chosen to look like real image ids.
@@ -44,6 +46,17 @@ pub struct World {
     pub requests: Vec<LoggedRequest>,
     pub faults: FaultList,
     pub planned_failures: Vec<PlannedFailure>,
+    /// The form of every `Date` header.
+    pub date_format: DateFormat,
+    /// `GET /v2/droplets?tag_name=` lists every droplet, as a broken proxy
+    /// that drops the query would.
+    pub ignore_tag_filter: bool,
+    /// How long after its action completes a new snapshot stays out of the
+    /// read endpoints (see [`World::is_listed`]).
+    pub listing_lag_seconds: i64,
+    /// When the action that made each emulator-made snapshot completed;
+    /// seeded snapshots have no entry and are listed at once.
+    pub snapshot_completions: BTreeMap<u64, Timestamp>,
     next_snapshot_id: u64,
     next_action_id: u64,
     requests_seen: u64,
@@ -58,13 +71,27 @@ pub enum Image<'a> {
     Missing,
 }
 
-/// The world as the server thread and the test handle share it.
-pub type Shared = Arc<Mutex<World>>;
+/// The world as the server thread and the test handle share it. Held
+/// requests wait outside the world's mutex, so holding one blocks nothing.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    world: Arc<Mutex<World>>,
+    pub holds: Arc<Holds>,
+}
+
+impl Shared {
+    pub fn new(world: World) -> Shared {
+        Shared {
+            world: Arc::new(Mutex::new(world)),
+            holds: Arc::default(),
+        }
+    }
+}
 
 /// Locks the world. A handler that panicked cannot leave it half-updated in
 /// a way that matters to a test, so a poisoned lock is simply reused.
 pub fn lock(shared: &Shared) -> MutexGuard<'_, World> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+    shared.world.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl World {
@@ -128,6 +155,10 @@ impl World {
             requests: Vec::new(),
             faults: FaultList::default(),
             planned_failures: Vec::new(),
+            date_format: seed.date_format,
+            ignore_tag_filter: seed.ignore_tag_filter,
+            listing_lag_seconds: seed.listing_lag_seconds.max(0),
+            snapshot_completions: BTreeMap::new(),
             next_snapshot_id: above_seeded.max(FIRST_SNAPSHOT_ID),
             next_action_id: above_seeded.max(FIRST_ACTION_ID),
             requests_seen: 0,

@@ -16,8 +16,15 @@ const SIZE_SLUG: &str = "s-1vcpu-1gb";
 const MEMORY_MB: u32 = 1024;
 const DISK_GB: u32 = 25;
 
-/// The full droplet object (spec `droplet.yml`).
+/// The full droplet object (spec `droplet.yml`). Its `snapshot_ids` leave
+/// out the snapshots the listing lag still hides.
 pub fn droplet(world: &World, d: &DropletState) -> Value {
+    let snapshot_ids: Vec<u64> = d
+        .snapshot_ids
+        .iter()
+        .copied()
+        .filter(|&id| world.is_listed(id))
+        .collect();
     json!({
         "id": d.id,
         "name": d.name,
@@ -32,7 +39,7 @@ pub fn droplet(world: &World, d: &DropletState) -> Value {
         "features": ["private_networking"],
         "backup_ids": [],
         "next_backup_window": null,
-        "snapshot_ids": d.snapshot_ids,
+        "snapshot_ids": snapshot_ids,
         "image": base_image(),
         "volume_ids": [],
         "size": {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::retry::{self, Failure, GiveUp};
 use crate::cloud::CloudError;
 use crate::config::Api;
+use crate::interrupt;
 use crate::sleep::Sleeper;
 use crate::time::Timestamp;
 
@@ -129,6 +130,13 @@ impl Http {
         loop {
             attempt += 1;
             self.pace();
+            // Checked after any wait, right before sending: nothing new starts once asked to stop.
+            if let Some(signal) = interrupt::requested() {
+                return Err(Failed {
+                    error: CloudError::Interrupted { signal },
+                    maybe_applied: false,
+                });
+            }
             let started = Instant::now();
             let outcome = self.send(method, path);
             let (failure, maybe_applied, error) = match outcome {
@@ -152,13 +160,17 @@ impl Http {
                     }
                     (failure, status != 429, reply.error(&request))
                 }
-                Err((detail, unsent)) => {
+                Err(SendError { detail, sent }) => {
                     tracing::debug!("{request} failed: {detail}");
                     let error = CloudError::Transport {
                         request: request.clone(),
                         detail,
                     };
-                    (Failure::Transport, !unsent, error)
+                    let failure = match sent {
+                        Sent::Never => Failure::Unsendable,
+                        Sent::No | Sent::Maybe => Failure::Transport,
+                    };
+                    (failure, sent == Sent::Maybe, error)
                 }
             };
             if maybe_applied && repeat == Repeat::OnlyIfUnsent {
@@ -210,13 +222,9 @@ impl Http {
         }
     }
 
-    /// One try. On failure, the error text and whether the request surely never reached the
+    /// One try. On failure, the error text and whether the request could have reached the
     /// server.
-    fn send(
-        &mut self,
-        method: &Method,
-        path: &str,
-    ) -> Result<(u16, Vec<u8>, Headers), (String, bool)> {
+    fn send(&mut self, method: &Method, path: &str) -> Result<(u16, Vec<u8>, Headers), SendError> {
         let url = format!("{}{path}", self.base);
         let bearer = self.api.token.bearer();
         let result = match method {
@@ -240,13 +248,20 @@ impl Http {
                 .send_json(body),
         };
         let mut response = result.map_err(|e| {
-            let unsent = matches!(
-                e,
+            let sent = match e {
+                ureq::Error::Http(_)
+                | ureq::Error::BadUri(_)
+                | ureq::Error::InvalidProxyUrl
+                | ureq::Error::RequireHttpsOnly(_) => Sent::Never,
                 ureq::Error::ConnectionFailed
-                    | ureq::Error::HostNotFound
-                    | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
-            );
-            (describe(&e, self.api.timeout), unsent)
+                | ureq::Error::HostNotFound
+                | ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => Sent::No,
+                _ => Sent::Maybe,
+            };
+            SendError {
+                detail: describe(&e, self.api.timeout),
+                sent,
+            }
         })?;
         let status = response.status().as_u16();
         let headers = Headers::read(response.headers());
@@ -261,11 +276,9 @@ impl Http {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(|e| {
-                (
-                    format!("reading the response: {}", describe(&e, self.api.timeout)),
-                    false,
-                )
+            .map_err(|e| SendError {
+                detail: format!("reading the response: {}", describe(&e, self.api.timeout)),
+                sent: Sent::Maybe,
             })?;
         Ok((status, body, headers))
     }
@@ -279,6 +292,23 @@ impl Http {
         self.random = x;
         x
     }
+}
+
+/// A try that got no response.
+struct SendError {
+    detail: String,
+    sent: Sent,
+}
+
+/// Whether a failed try reached the server.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Sent {
+    /// It could not be built, so it was never sent, and never will be: not worth retrying.
+    Never,
+    /// It surely did not arrive (no connection was made): safe to send again.
+    No,
+    /// It may have arrived and been acted on.
+    Maybe,
 }
 
 /// Adds why the client stopped trying to an error.
@@ -342,11 +372,11 @@ struct Headers {
 impl Headers {
     fn read(h: &ureq::http::HeaderMap) -> Headers {
         let text = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-        let date = text("date").and_then(http_date);
+        let date = text("date").and_then(Timestamp::parse_http_date);
         let reset: Option<i64> = text("ratelimit-reset").and_then(|v| v.parse().ok());
         let retry_after = text("retry-after").and_then(|v| {
             v.parse::<u64>().ok().or_else(|| {
-                let at = http_date(v)?;
+                let at = Timestamp::parse_http_date(v)?;
                 let now = date?;
                 u64::try_from(at.since(now)).ok()
             })
@@ -367,25 +397,5 @@ impl Headers {
             until_reset,
             request_id: text("x-request-id").map(str::to_string),
         }
-    }
-}
-
-/// Parses an HTTP date such as `Thu, 01 Jan 2026 00:00:00 GMT`.
-pub fn http_date(text: &str) -> Option<Timestamp> {
-    let t = jiff::fmt::rfc2822::DateTimeParser::new()
-        .parse_timestamp(text)
-        .ok()?;
-    Timestamp::from_second(t.as_second())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::http_date;
-
-    #[test]
-    fn reads_http_dates() {
-        let t = http_date("Thu, 01 Jan 2026 00:00:00 GMT").unwrap();
-        assert_eq!(t.to_string(), "2026-01-01T00:00:00Z");
-        assert!(http_date("yesterday").is_none());
     }
 }

@@ -16,6 +16,8 @@ use serde_json::json;
 use self::http::{Failed, Http, Method, Repeat, Reply};
 use super::{Cloud, CloudError, Deleted, HoldBack, Inventory, Started, Unreadable};
 use crate::config::Api;
+use crate::core::activity::{ActionStatus, SnapshotAction};
+use crate::core::span::human;
 use crate::sleep::{RealSleeper, Sleeper, VirtualSleeper};
 use crate::time::Timestamp;
 
@@ -59,18 +61,17 @@ impl DigitalOcean {
             .collect()
     }
 
-    /// True when the droplet shows a snapshot action in progress, or one started at or after
-    /// `since` (allowing a minute for clocks).
+    /// True when the droplet shows a snapshot action in progress, or one completed that
+    /// started at or after `since` (allowing a minute for clocks).
     fn snapshot_started(
         &mut self,
         droplet_id: u64,
         since: Option<Timestamp>,
     ) -> Result<bool, CloudError> {
-        let actions = self.actions(&format!("/v2/droplets/{droplet_id}/actions"))?;
+        let actions = self.snapshot_actions(droplet_id)?;
         Ok(actions.iter().any(|a| {
             let recent = since.is_some_and(|s| a.started_at.is_some_and(|t| t.since(s) >= -60));
-            a.kind == "snapshot"
-                && (a.status == "in-progress" || (recent && a.status == "completed"))
+            a.status == ActionStatus::InProgress || (recent && a.status == ActionStatus::Completed)
         }))
     }
 
@@ -109,9 +110,10 @@ impl DigitalOcean {
         let skew = local.since(api);
         if skew.abs() > CLOCK_SKEW_WARNING {
             tracing::warn!(
-                "this machine's clock ({local}) differs from the API's ({api}) by {} s; ages are \
-                 measured by the API's clock, but check the local time (NTP)",
-                skew.abs()
+                "this machine's clock ({local}) is {} {} the API's ({api}); ages are measured by \
+                 the API's clock, but check the local time (NTP)",
+                human(skew.abs()),
+                if skew > 0 { "ahead of" } else { "behind" }
             );
         }
         api
@@ -162,7 +164,9 @@ impl Cloud for DigitalOcean {
                 }),
             }
         }
-        unreadable.extend(claims::check(&mut self.http, claimed, &listed));
+        let (problems, found) = claims::check(&mut self.http, claimed, &listed);
+        unreadable.extend(problems);
+        snapshots.extend(found);
         let now = self.api_now(&mut unreadable);
         Ok(Inventory {
             now,
@@ -172,8 +176,21 @@ impl Cloud for DigitalOcean {
         })
     }
 
-    fn snapshot_in_progress(&mut self, droplet_id: u64) -> Result<bool, CloudError> {
-        self.snapshot_started(droplet_id, None)
+    fn snapshot_actions(&mut self, droplet_id: u64) -> Result<Vec<SnapshotAction>, CloudError> {
+        let actions = self.actions(&format!("/v2/droplets/{droplet_id}/actions"))?;
+        Ok(actions
+            .into_iter()
+            .filter(|a| a.kind == "snapshot")
+            .map(|a| SnapshotAction {
+                id: a.id.unwrap_or_default(),
+                status: match a.status.as_str() {
+                    "completed" => ActionStatus::Completed,
+                    "errored" => ActionStatus::Errored,
+                    _ => ActionStatus::InProgress,
+                },
+                started_at: a.started_at,
+            })
+            .collect())
     }
 
     fn transfers_in_progress(&mut self, snapshot_id: u64) -> Result<Vec<String>, CloudError> {
@@ -260,6 +277,7 @@ impl Cloud for DigitalOcean {
                     tracing::warn!("droplet {droplet_id}: no snapshot started; asking again");
                 }
                 Ok(false) => return Err(error),
+                Err(check) if check.is_fatal() => return Err(check),
                 Err(check) => {
                     return Err(CloudError::Transport {
                         request: format!("POST {path}"),

@@ -26,6 +26,9 @@ pub enum Failure {
     },
     /// No usable response: connection refused, timeout, a body cut short.
     Transport,
+    /// The request could not even be built (a header the HTTP library refuses): sending it
+    /// again would fail the same way.
+    Unsendable,
 }
 
 /// Whether a failure is worth another try at all.
@@ -33,6 +36,7 @@ pub fn retryable(failure: Failure) -> bool {
     match failure {
         Failure::Status { status, .. } => status == 429 || (status >= 500 && status != 501),
         Failure::Transport => true,
+        Failure::Unsendable => false,
     }
 }
 

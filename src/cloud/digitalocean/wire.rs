@@ -80,6 +80,14 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
             .get("locked")
             .and_then(Value::as_bool)
             .ok_or_else(|| fail("`locked` is missing or not true/false".into()))?,
+        tags: match v.get("tags") {
+            Some(Value::Array(tags)) => tags
+                .iter()
+                .map(|t| t.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| fail("`tags` holds something other than text".into()))?,
+            _ => return Err(fail("`tags` is missing or not a list".into())),
+        },
     })
 }
 
@@ -116,18 +124,19 @@ pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {
             .ok_or_else(|| fail("`regions` holds something other than text".into()))?,
         _ => return Err(fail("`regions` is missing or not a list".into())),
     };
-    Ok(Snapshot {
-        id: sid,
-        name: name.to_string(),
+    Ok(Snapshot::new(
+        sid,
+        name.to_string(),
         created_at,
-        droplet_id: resource_id,
+        resource_id,
         regions,
-    })
+    ))
 }
 
 /// The parts of an action the tool looks at.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Action {
+    pub id: Option<u64>,
     pub kind: String,
     pub status: String,
     pub started_at: Option<Timestamp>,
@@ -138,6 +147,7 @@ pub struct Action {
 /// Reads an action; `None` if it has no type or status.
 pub fn action(v: &Value) -> Option<Action> {
     Some(Action {
+        id: id(v.get("id")),
         kind: v.get("type")?.as_str()?.to_string(),
         status: v.get("status")?.as_str()?.to_string(),
         started_at: v

@@ -14,6 +14,7 @@ use super::parse_body;
 use crate::errors::ApiError;
 use crate::faults::{Fault, FaultKind};
 use crate::state::{Shared, lock};
+use crate::timefmt::DateFormat;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
@@ -23,6 +24,8 @@ pub fn routes() -> Router<Shared> {
         .route("/_fake/faults", post(add_fault).delete(clear_faults))
         .route("/_fake/lock", post(set_lock))
         .route("/_fake/fail", post(fail_actions))
+        .route("/_fake/date_format", post(set_date_format))
+        .route("/_fake/release", post(release))
 }
 
 /// Control errors have no request id: they are not API requests.
@@ -38,6 +41,7 @@ async fn state(State(shared): State<Shared>) -> Json<Value> {
         "droplets": world.droplets.values().collect::<Vec<_>>(),
         "snapshots": world.snapshots.values().collect::<Vec<_>>(),
         "actions": world.actions.values().collect::<Vec<_>>(),
+        "held": shared.holds.count(),
     }))
 }
 
@@ -125,4 +129,27 @@ async fn fail_actions(State(shared): State<Shared>, body: Bytes) -> Result<Statu
     let Fail { kind, count } = parse_body(&body).map_err(reject)?;
     lock(&shared).plan_failures(&kind, count);
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct SetDateFormat {
+    format: DateFormat,
+}
+
+/// `{"format": "imf" | "rfc850" | "asctime"}`: the form of every later
+/// `Date` header.
+async fn set_date_format(
+    State(shared): State<Shared>,
+    body: Bytes,
+) -> Result<StatusCode, Response> {
+    let SetDateFormat { format } = parse_body(&body).map_err(reject)?;
+    lock(&shared).date_format = format;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lets every request a `hold` fault keeps waiting go on; see
+/// `"held"` in `/_fake/state` for how many there are.
+async fn release(State(shared): State<Shared>) -> StatusCode {
+    shared.holds.release();
+    StatusCode::NO_CONTENT
 }

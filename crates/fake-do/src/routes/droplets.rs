@@ -20,11 +20,15 @@ pub fn routes() -> Router<Shared> {
         .route("/v2/droplets/{id}/snapshots", get(snapshots))
 }
 
-/// `GET /v2/droplets[?tag_name=T]`, by id; an empty `tag_name` is no filter.
+/// `GET /v2/droplets[?tag_name=T]`, by id; an empty `tag_name` is no filter,
+/// and neither is any `tag_name` while the world ignores the filter (the
+/// links still carry it, as received).
 async fn list(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, ApiError> {
     let query = ListQuery::from_uri(&uri)?;
     let world = lock(&shared);
-    let tag = query.param("tag_name").filter(|t| !t.is_empty());
+    let tag = query
+        .param("tag_name")
+        .filter(|t| !t.is_empty() && !world.ignore_tag_filter);
     let droplets: Vec<&DropletState> = world
         .droplets
         .values()
@@ -48,7 +52,8 @@ async fn show(
     Ok(Json(json!({ "droplet": views::droplet(&world, droplet) })))
 }
 
-/// `GET /v2/droplets/{id}/snapshots`: completed snapshots only, integer ids.
+/// `GET /v2/droplets/{id}/snapshots`: completed, listed snapshots only,
+/// integer ids.
 async fn snapshots(
     State(shared): State<Shared>,
     Path(id): Path<String>,
@@ -61,8 +66,7 @@ async fn snapshots(
         return Err(ApiError::not_found());
     }
     let snapshots: Vec<&SnapshotState> = world
-        .snapshots
-        .values()
+        .listed_snapshots()
         .filter(|s| s.resource_id == id)
         .collect();
     Ok(Json(query.envelope(

@@ -20,7 +20,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let image = match lock(&shared).image(id) {
+    let image = match lock(&shared).listed_image(id) {
         Image::Snapshot(snapshot) => views::image(snapshot),
         Image::Base => views::base_image(),
         Image::Missing => return Err(ApiError::not_found()),

@@ -25,7 +25,7 @@ async fn list(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, Api
     let query = ListQuery::from_uri(&uri)?;
     let world = lock(&shared);
     let snapshots: Vec<&SnapshotState> = match query.param("resource_type") {
-        None | Some("droplet") => world.snapshots.values().collect(),
+        None | Some("droplet") => world.listed_snapshots().collect(),
         Some("volume") => Vec::new(),
         Some(other) => {
             return Err(ApiError::bad_request(format!(
@@ -46,7 +46,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    match lock(&shared).image(id) {
+    match lock(&shared).listed_image(id) {
         Image::Snapshot(snapshot) => Ok(Json(json!({ "snapshot": views::snapshot(snapshot) }))),
         other => Err(refusal(other)),
     }

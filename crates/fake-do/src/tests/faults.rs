@@ -2,10 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::client::get;
+use super::client::{bearer, get, send};
 use super::fixtures::{small_seed, start};
 use super::requests::start_snapshot;
-use crate::{Fault, FaultKind};
+use crate::faults::echo_credentials;
+use crate::{AUTHORIZATION_PLACEHOLDER, DEFAULT_TOKEN, Fault, FaultKind};
 
 fn status(status: u16) -> FaultKind {
     FaultKind::Status {
@@ -220,4 +221,73 @@ fn faults_deserialize_from_flat_json() {
     let round_trip: Fault =
         serde_json::from_value(serde_json::to_value(&delay).expect("to json")).expect("from json");
     assert_eq!(round_trip, delay);
+}
+
+#[test]
+fn fault_bodies_echo_the_authorization_header_as_received() {
+    let fake = start(small_seed());
+    fake.add_fault(Fault {
+        times: 1,
+        ..Fault::new(FaultKind::Status {
+            status: 502,
+            retry_after: None,
+            body: Some(
+                "<html>proxy saw {{authorization}} and {{authorization}}</html>".to_string(),
+            ),
+        })
+    });
+    let reply = get(&fake, "/v2/account");
+    assert_eq!(reply.status, 502);
+    let auth = bearer();
+    assert_eq!(
+        reply.body,
+        format!("<html>proxy saw {auth} and {auth}</html>")
+    );
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+
+    // Exactly as received: the scheme's case is kept.
+    let lower = format!("bearer {DEFAULT_TOKEN}");
+    fake.add_fault(Fault {
+        times: 1,
+        ..Fault::new(FaultKind::Malformed {
+            body: r#"{"error": "{{authorization}}"}"#.to_string(),
+        })
+    });
+    let reply = send(&fake, "GET", "/v2/droplets", Some(&lower), None);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["error"], lower);
+
+    // Without the placeholder the body is untouched.
+    fake.add_fault(Fault {
+        times: 1,
+        ..Fault::new(FaultKind::Malformed {
+            body: "{authorization}".to_string(),
+        })
+    });
+    assert_eq!(get(&fake, "/v2/account").body, "{authorization}");
+}
+
+#[test]
+fn the_placeholder_is_removed_without_an_authorization_header() {
+    // Faults fire only after auth, so no request reaches one without the
+    // header; the substitution itself still handles its absence.
+    assert_eq!(AUTHORIZATION_PLACEHOLDER, "{{authorization}}");
+    assert_eq!(echo_credentials("[{{authorization}}]", None), "[]");
+    assert_eq!(
+        echo_credentials("{{authorization}}", Some("Bearer x")),
+        "Bearer x"
+    );
+}
+
+#[test]
+fn hold_deserializes_from_flat_json() {
+    let fault: Fault =
+        serde_json::from_str(r#"{"path": "/v2/droplets", "times": 1, "kind": "hold"}"#)
+            .expect("fault");
+    assert_eq!(fault.kind, FaultKind::Hold);
+    assert_eq!(serde_json::to_value(&fault).expect("json")["kind"], "hold");
 }

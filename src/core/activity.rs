@@ -1,0 +1,152 @@
+//! What a droplet's snapshot actions say, read when a snapshot is due and before one is asked
+//! for. The snapshot listing shows only completed, listed snapshots; the actions also show a
+//! snapshot still being made, one that completed but is not listed yet (the API's listings
+//! lag), and ones that ended `errored`, which left no snapshot behind and would otherwise go
+//! unnoticed run after run.
+
+use crate::time::Timestamp;
+
+/// A snapshot action on a droplet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotAction {
+    pub id: u64,
+    pub status: ActionStatus,
+    pub started_at: Option<Timestamp>,
+}
+
+/// Where an action stands.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActionStatus {
+    /// Still running, or a status the tool does not know (treated as running: never risk a
+    /// second snapshot).
+    InProgress,
+    Completed,
+    Errored,
+}
+
+/// How far apart a completed action's start and its snapshot's listed time may be and still be
+/// the same snapshot: the name carries the time the run began asking, `created_at` the time the
+/// API took the request.
+const SAME_SNAPSHOT: i64 = 600;
+
+/// What the planner knew when it found a snapshot due, for checking the actions against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueCheck {
+    /// Actions that started before this cannot make a snapshot recent enough to matter.
+    pub window_start: Timestamp,
+    /// The time of the newest owned snapshot, if any.
+    pub newest: Option<Timestamp>,
+    /// Times (names' and `created_at`) of the droplet's listed snapshots, owned or not, from
+    /// around the window: a completed action matching none of them is not listed yet.
+    pub listed: Vec<Timestamp>,
+}
+
+/// The verdict of the actions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Assessment {
+    /// Why no snapshot should be requested now, if so.
+    pub busy: Option<String>,
+    /// Snapshot actions that ended `errored` since the newest snapshot.
+    pub errored: Vec<SnapshotAction>,
+}
+
+impl DueCheck {
+    /// Judges the droplet's snapshot actions.
+    pub fn assess(&self, actions: &[SnapshotAction]) -> Assessment {
+        let mut out = Assessment::default();
+        for a in actions {
+            let at = a.started_at;
+            match a.status {
+                ActionStatus::InProgress if out.busy.is_none() => {
+                    out.busy = Some(format!(
+                        "a snapshot is already in progress (action {})",
+                        a.id
+                    ));
+                }
+                ActionStatus::Completed if out.busy.is_none() => {
+                    let recent = at.is_some_and(|t| t >= self.window_start);
+                    let unlisted = at.is_some_and(|t| {
+                        !self
+                            .listed
+                            .iter()
+                            .any(|l| l.since(t).abs() <= SAME_SNAPSHOT)
+                    });
+                    if recent && unlisted {
+                        out.busy = Some(format!(
+                            "snapshot action {} completed (started {}) but its snapshot is not \
+                             listed yet",
+                            a.id,
+                            at.map_or_else(String::new, |t| t.to_string())
+                        ));
+                    }
+                }
+                ActionStatus::Errored => {
+                    let since_newest = match (at, self.newest) {
+                        (Some(t), Some(newest)) => t > newest,
+                        (_, None) => true,
+                        (None, Some(_)) => false,
+                    };
+                    if since_newest {
+                        out.errored.push(a.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(s).unwrap()
+    }
+
+    fn action(id: u64, status: ActionStatus, at: i64) -> SnapshotAction {
+        SnapshotAction {
+            id,
+            status,
+            started_at: Some(t(at)),
+        }
+    }
+
+    fn check(newest: Option<i64>, listed: &[i64]) -> DueCheck {
+        DueCheck {
+            window_start: t(10_000),
+            newest: newest.map(t),
+            listed: listed.iter().map(|s| t(*s)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_running_snapshot_makes_the_droplet_busy() {
+        let a = check(None, &[]).assess(&[action(7, ActionStatus::InProgress, 5)]);
+        assert!(a.busy.unwrap().contains("action 7"));
+    }
+
+    #[test]
+    fn a_recent_completed_snapshot_that_is_not_listed_counts() {
+        let done = [action(8, ActionStatus::Completed, 20_000)];
+        assert!(check(Some(1_000), &[]).assess(&done).busy.is_some());
+        // Listed (by its name's time or its created_at, within minutes): nothing to wait for.
+        assert_eq!(check(Some(1_000), &[20_300]).assess(&done).busy, None);
+        // Too old to matter for due-ness.
+        let old = [action(9, ActionStatus::Completed, 9_000)];
+        assert_eq!(check(None, &[]).assess(&old).busy, None);
+    }
+
+    #[test]
+    fn errored_actions_since_the_newest_snapshot_are_failures() {
+        let actions = [
+            action(1, ActionStatus::Errored, 500),
+            action(2, ActionStatus::Errored, 1_500),
+        ];
+        let ids = |a: Assessment| a.errored.iter().map(|x| x.id).collect::<Vec<_>>();
+        assert_eq!(ids(check(Some(1_000), &[]).assess(&actions)), [2]);
+        assert_eq!(ids(check(None, &[]).assess(&actions)), [1, 2]);
+        assert_eq!(check(Some(1_000), &[]).assess(&actions).busy, None);
+    }
+}
