@@ -6,5 +6,6 @@ mod cli;
 mod faults;
 mod harness;
 mod lock;
+mod promises;
 mod run;
 mod simulate;

@@ -118,6 +118,12 @@ mod tests {
             assert!(!retryable(status(s)), "{s}");
         }
         assert!(retryable(Failure::Transport));
+        // A request that cannot even be built fails the same way every time.
+        assert!(!retryable(Failure::Unsendable));
+        assert_eq!(
+            delay(1, Failure::Unsendable, Duration::ZERO, 0),
+            Err(GiveUp::NotRetryable)
+        );
     }
 
     #[test]
