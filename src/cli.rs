@@ -18,17 +18,21 @@ w (weeks), m (months of 30 days), y (years of 365 days), e.g. 6h, 3d, 2m.
 
 Retention: each owned snapshot is governed by the -k rule with the oldest AGE it has reached;
 within a rule, oldest first, one snapshot is kept per INTERVAL (INTERVAL 0 deletes them all).
-The newest snapshot of each droplet is never deleted, nor one dated in the future, nor one
-whose name is not the prefix followed by the tool's UTC timestamp.
+A snapshot's time is the UTC time in its name. The newest snapshot of each droplet is never
+deleted, nor one dated in the future, nor one whose name is not the prefix followed by a real
+UTC time. Values may carry surrounding spaces (`-s 1d` as one argument works).
 
 Exit codes:
   0  success (a snapshot skipped because one is already in progress counts as success)
-  1  failure: nothing could be done (API unreachable, token rejected, listing failed),
-     the run stopped early, or every droplet failed
+  1  failure: nothing could be done (API unreachable, token rejected, listing failed or
+     not trustworthy), the run stopped early, or every droplet failed
   2  usage: a bad flag or value; nothing was done
-  3  partly done: some droplets failed or had deletions withheld, an item could not be
-     read, or --max-delete held deletions back
+  3  partly done: some droplets failed, are overdue (newest snapshot older than twice -s),
+     had a snapshot action end errored or had deletions withheld; an item could not be
+     read; or --max-delete held deletions back
   4  another run with the same tag holds the lock; nothing was done
+  5  interrupted by SIGTERM or SIGINT; the report shows what was done (a second signal
+     exits at once)
 
 Examples:
   do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
