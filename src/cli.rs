@@ -78,9 +78,10 @@ pub struct Cli {
     #[arg(long, visible_alias = "dry-run")]
     pub dryrun: bool,
 
-    /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN. A file
-    /// is safer: a token on the command line shows in `ps`
-    #[arg(long, value_name = "TOKEN", value_parser = trimmed)]
+    /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN, else
+    /// $DIGITALOCEAN_ACCESS_TOKEN (doctl's). A file is safer: a token on the command line shows
+    /// in `ps`
+    #[arg(long, visible_alias = "access-token", value_name = "TOKEN", value_parser = trimmed)]
     pub token: Option<String>,
 
     /// Preview the policy: run every INTERVAL for DURATION against a simulated droplet and print
@@ -104,6 +105,11 @@ pub struct Cli {
     /// Print one JSON document on stdout instead of the table
     #[arg(long)]
     pub json: bool,
+
+    /// Print nothing on stdout when the run went well (exit 0); otherwise the report as usual.
+    /// For cron, which mails any output
+    #[arg(short, long)]
+    pub quiet: bool,
 
     /// API endpoint; plain http:// is accepted only for loopback addresses
     #[arg(

@@ -18,6 +18,8 @@ pub struct Config {
     pub settings: Settings,
     pub mode: Mode,
     pub json: bool,
+    /// `-q`: no report when the run went well.
+    pub quiet: bool,
     pub max_delete: Option<usize>,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
@@ -84,7 +86,8 @@ const MAX_SIMULATED_RUNS: u64 = 10_000_000;
 
 /// Environment inputs, passed in so tests can set them.
 pub struct Env<'a> {
-    pub do_token: Option<&'a str>,
+    /// The token from the environment: the variable's name and value.
+    pub env_token: Option<(&'static str, &'a str)>,
     pub home: Option<&'a Path>,
     pub runtime_dir: Option<&'a Path>,
     pub temp_dir: &'a Path,
@@ -152,7 +155,7 @@ impl Config {
             }
             None => {
                 let base_url = check_api_url(&cli.api_url)?;
-                let resolved = token::resolve(cli.token.as_deref(), env.do_token, env.home)?;
+                let resolved = token::resolve(cli.token.as_deref(), env.env_token, env.home)?;
                 warnings.extend(resolved.warnings);
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
                     // A directory only this user (or only root) can write to, if there is one.
@@ -178,6 +181,7 @@ impl Config {
             settings,
             mode,
             json: cli.json,
+            quiet: cli.quiet,
             max_delete: cli.max_delete,
             warnings,
         })

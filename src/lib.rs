@@ -54,10 +54,15 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
     let syslog = cli.syslog;
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from);
-    let do_token = std::env::var("DO_TOKEN").ok();
+    // DO_TOKEN as the original reads it, else doctl's variable.
+    let env_token = ["DO_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().map(|value| (name, value)));
     let temp = std::env::temp_dir();
     let env = Env {
-        do_token: do_token.as_deref(),
+        env_token: env_token
+            .as_ref()
+            .map(|(name, value)| (*name, value.as_str())),
         home: home.as_deref(),
         runtime_dir: runtime.as_deref().filter(|p| p.is_dir()),
         temp_dir: &temp,
@@ -148,7 +153,9 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     } else {
         report::run_table(&report)
     };
-    output::stdout(&text);
+    if !(config.quiet && exit == Exit::Ok) {
+        output::stdout(&text);
+    }
     if let Some(why) = &report.stopped {
         let shown = if config.json { "the JSON" } else { "the table" };
         let message = format!("{why}; the run stopped there ({shown} shows what was done)");

@@ -35,7 +35,8 @@ impl Token {
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error(
-        "no API token: pass --token FILE (a file holding the token) or set DO_TOKEN \
+        "no API token: pass --token FILE (a file holding the token) or set DO_TOKEN (or \
+         DIGITALOCEAN_ACCESS_TOKEN, as doctl reads) \
          (or use --simulate, which needs none)"
     )]
     Missing,
@@ -65,10 +66,11 @@ pub struct Resolved {
 }
 
 /// Finds the token: `--token` (a file path if such a file exists, else the token itself), then
-/// the `DO_TOKEN` variable. `home` expands a leading `~`.
+/// the environment's token: `env` is the variable's name and value (`DO_TOKEN`, else doctl's
+/// `DIGITALOCEAN_ACCESS_TOKEN`). `home` expands a leading `~`.
 pub fn resolve(
     flag: Option<&str>,
-    env: Option<&str>,
+    env: Option<(&'static str, &str)>,
     home: Option<&Path>,
 ) -> Result<Resolved, TokenError> {
     let mut warnings = Vec::new();
@@ -93,7 +95,7 @@ pub fn resolve(
             }
         }
         None => match env {
-            Some(value) => (value.to_string(), "DO_TOKEN".to_string()),
+            Some((name, value)) => (value.to_string(), name.to_string()),
             None => return Err(TokenError::Missing),
         },
     };
@@ -107,7 +109,7 @@ pub fn resolve(
     if token.is_empty() {
         return Err(match flag {
             Some(_) => TokenError::Empty("--token"),
-            None => TokenError::Empty("DO_TOKEN"),
+            None => TokenError::Empty(env.map_or("DO_TOKEN", |(name, _)| name)),
         });
     }
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
@@ -234,7 +236,12 @@ mod tests {
 
     #[test]
     fn env_and_missing() {
-        assert!(resolve(None, Some(GOOD), None).unwrap().warnings.is_empty());
+        assert!(
+            resolve(None, Some(("DO_TOKEN", GOOD)), None)
+                .unwrap()
+                .warnings
+                .is_empty()
+        );
         assert!(matches!(
             resolve(None, None, None),
             Err(TokenError::Missing)

@@ -470,3 +470,26 @@ fn months_written_where_minutes_were_likely_meant_are_questioned() {
     let run = crate::harness::do_snapshot(&["-s", "1d", "-k", "1m:2m", "--simulate", "1d:1w"]);
     assert!(!run.stderr.contains("months of 30 days"), "{}", run.stderr);
 }
+
+#[test]
+fn doctls_token_variable_and_quiet_runs() {
+    let account = Account::start(seed(vec![droplet(1, "web", &["autosnapshot"])], vec![]));
+    let env = [("DIGITALOCEAN_ACCESS_TOKEN", fake_do::DEFAULT_TOKEN)];
+    let run = account.run_env(&["-s", "1d", "-q"], &env);
+    run.expect_code(0);
+    // stdout is empty; stderr has only the warning that this machine's clock is not the
+    // emulator's.
+    assert_eq!(run.stdout, "");
+    assert!(!run.stderr.contains("Droplet"), "{}", run.stderr);
+    assert_eq!(account.snapshot_actions(1), 1);
+    // Not quiet when something is wrong: a droplet locked with no snapshot is overdue.
+    account.fake.set_locked(1, true);
+    let run = account.run_env(&["-s", "1d", "--quiet"], &env);
+    run.expect_code(3).expect_stdout("OVERDUE");
+    let token = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(token.path(), fake_do::DEFAULT_TOKEN).unwrap();
+    let path = token.path().to_str().unwrap();
+    account
+        .run_env(&["--access-token", path, "-s", "1d", "-q"], &[])
+        .expect_code(3);
+}
