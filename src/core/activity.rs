@@ -29,11 +29,17 @@ pub enum ActionStatus {
 /// API took the request.
 const SAME_SNAPSHOT: i64 = 600;
 
+/// How long after its action completes a snapshot may still be missing from the listings: past
+/// this, a missing one was deleted, not delayed.
+const LISTING_LAG: i64 = 1_800;
+
 /// What the planner knew when it found a snapshot due, for checking the actions against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DueCheck {
     /// Actions that started before this cannot make a snapshot recent enough to matter.
     pub window_start: Timestamp,
+    /// The API's clock.
+    pub now: Timestamp,
     /// The time of the newest owned snapshot, if any.
     pub newest: Option<Timestamp>,
     /// Times (names' and `created_at`) of the droplet's listed snapshots, owned or not, from
@@ -64,7 +70,10 @@ impl DueCheck {
                     ));
                 }
                 ActionStatus::Completed if out.busy.is_none() => {
-                    let recent = at.is_some_and(|t| t >= self.window_start);
+                    // Listings lag by minutes; an older one that is missing was deleted.
+                    let recent = at.is_some_and(|t| {
+                        t >= self.window_start && self.now.since(t) <= LISTING_LAG
+                    });
                     let unlisted = at.is_some_and(|t| {
                         !self
                             .listed
@@ -116,6 +125,7 @@ mod tests {
     fn check(newest: Option<i64>, listed: &[i64]) -> DueCheck {
         DueCheck {
             window_start: t(10_000),
+            now: t(21_000),
             newest: newest.map(t),
             listed: listed.iter().map(|s| t(*s)).collect(),
         }

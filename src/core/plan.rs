@@ -170,12 +170,8 @@ pub fn plan_droplet(
             let window_start = Timestamp::from_second(now.as_second() - every.seconds())
                 .unwrap_or(Timestamp::EPOCH);
             let near = |t: Timestamp| t.since(window_start) >= -FUTURE_SLACK;
-            // Newest first, stopping at the first that is too old: a simulation is due every
-            // run, and this must not walk all it holds.
             let listed = snapshots
                 .iter()
-                .rev()
-                .take_while(|s| near(s.time()))
                 .flat_map(|s| [Some(s.created_at), s.stamp])
                 .flatten()
                 .filter(|t| near(*t))
@@ -184,6 +180,7 @@ pub fn plan_droplet(
                 name: prefix.name_at(now),
                 check: DueCheck {
                     window_start,
+                    now,
                     newest: newest.as_ref().map(|n| n.time),
                     listed,
                 },

@@ -189,7 +189,8 @@ fn a_completed_snapshot_not_listed_yet_is_not_taken_again() {
     let account = Account::start(seed(vec![droplet(1, "web", &["autosnapshot"])], vec![]));
     account.fake.set_listing_lag(4 * HOUR);
     account.run(&["-s", "1d"]).expect_code(0);
-    account.fake.advance(HOUR);
+    // Completed ten minutes ago (it took ten), not listed yet.
+    account.fake.advance(20 * 60);
     let run = account.run(&["-s", "1d"]);
     run.expect_stdout("completed");
     run.expect_stdout("not listed yet");
