@@ -64,6 +64,18 @@ fn string<'a>(v: &'a Value, field: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("`{field}` is missing or not text"))
 }
 
+/// A list of strings (a droplet's tags, a snapshot's regions).
+fn strings(v: &Value, field: &str) -> Result<Vec<String>, String> {
+    match v.get(field) {
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("`{field}` holds something other than text")),
+        _ => Err(format!("`{field}` is missing or not a list")),
+    }
+}
+
 /// Reads a droplet.
 pub fn droplet(v: &Value) -> Result<Droplet, String> {
     let id = id(v.get("id")).ok_or("`id` is missing or not a number")?;
@@ -80,14 +92,7 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
             .get("locked")
             .and_then(Value::as_bool)
             .ok_or_else(|| fail("`locked` is missing or not true/false".into()))?,
-        tags: match v.get("tags") {
-            Some(Value::Array(tags)) => tags
-                .iter()
-                .map(|t| t.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| fail("`tags` holds something other than text".into()))?,
-            _ => return Err(fail("`tags` is missing or not a list".into())),
-        },
+        tags: strings(v, "tags").map_err(fail)?,
     })
 }
 
@@ -116,14 +121,7 @@ pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {
     let created_at = Timestamp::parse(created).map_err(|e| fail(format!("created_at {e}")))?;
     let resource_id =
         droplet_id.ok_or_else(|| fail("`resource_id` is missing or not a number".into()))?;
-    let regions = match v.get("regions") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|r| r.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| fail("`regions` holds something other than text".into()))?,
-        _ => return Err(fail("`regions` is missing or not a list".into())),
-    };
+    let regions = strings(v, "regions").map_err(fail)?;
     Ok(Snapshot::new(
         sid,
         name.to_string(),
