@@ -5,6 +5,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgAction, CommandFactory, Parser};
 
@@ -134,10 +135,56 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_timeout)]
     pub timeout: u64,
 
+    /// After requesting this run's snapshots, wait until they complete, then copy them to the
+    /// -r regions in the same run (without it, new snapshots are copied by the next run)
+    #[arg(long, help_heading = WAITING)]
+    pub wait: bool,
+
+    /// Give up waiting after this long in all: what is still in progress is reported, exit 3
+    #[arg(long, value_name = "SECONDS", default_value = "7200", value_parser = parse_seconds,
+          help_heading = WAITING)]
+    pub wait_timeout: Duration,
+
+    /// Consistent snapshots: shut each due, running droplet down (gracefully, then hard after
+    /// --shutdown-timeout), snapshot it, and power it back on; always powered on again, also on
+    /// errors and signals. A droplet already off is snapshotted as it is. Implies --wait
+    #[arg(long, help_heading = WAITING)]
+    pub power_off: bool,
+
+    /// With --power-off: how long a graceful shutdown may take before the power is cut
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = parse_seconds,
+          help_heading = WAITING)]
+    pub shutdown_timeout: Duration,
+
+    /// With --power-off: at most N droplets are powered off at the same time
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive,
+          help_heading = WAITING)]
+    pub max_down: usize,
+
+    /// Run CMD (with sh -c) before and after each droplet's snapshot, e.g. to flush and lock a
+    /// database. It sees DO_SNAPSHOT_PHASE (pre or post), DO_SNAPSHOT_DROPLET_ID,
+    /// DO_SNAPSHOT_DROPLET_NAME, DO_SNAPSHOT_NAME and, after, DO_SNAPSHOT_RESULT (ok or failed),
+    /// never the token. A failing pre hook skips that snapshot (exit 3). Implies --wait
+    #[arg(long, value_name = "CMD", help_heading = WAITING)]
+    pub hook: Option<String>,
+
+    /// Kill a hook that runs longer than this (it then counts as failed)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds,
+          help_heading = WAITING)]
+    pub hook_timeout: Duration,
+
     /// Testing aid: never really sleep between retries, only log how long the wait would be
     #[arg(long, hide = true)]
     pub virtual_sleep: bool,
+
+    /// Testing aid (implies --virtual-sleep; loopback API only): each virtual sleep moves the
+    /// emulator's clock as far, through its control API
+    #[arg(long, hide = true)]
+    pub fake_clock: bool,
 }
+
+/// The `--help` heading of the flags that make one run finish the job.
+const WAITING: &str = "Waiting, powered-off snapshots and hooks";
 
 /// Arguments as clap should see them. The seed's own Kubernetes CronJob passes an option and
 /// its value as one argument (`- -s 1d`), which works there because the original strips the
@@ -186,6 +233,27 @@ fn parse_timeout(text: &str) -> Result<u64, String> {
         .ok()
         .filter(|s| (1..=3600).contains(s))
         .ok_or_else(|| format!("`{text}` is not a whole number of seconds from 1 to 3600"))
+}
+
+/// Seconds, whole or not (`0.5` is accepted: hooks and tests may want less than a second), more
+/// than zero and at most a week.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0 && *s <= 604_800.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("`{text}` is not a number of seconds above 0 and at most 604800 (a week)")
+        })
+}
+
+fn parse_positive(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| format!("`{text}` is not a whole number of 1 or more"))
 }
 
 fn parse_span(text: &str) -> Result<Span, String> {

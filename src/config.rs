@@ -8,6 +8,7 @@ use crate::cli::Cli;
 use crate::core::naming::{PrefixError, PrefixTemplate};
 use crate::core::plan::Settings;
 use crate::core::policy::Policy;
+use crate::run::{Finish, Hook, PowerOff};
 use crate::simulate::Schedule;
 use crate::time::Timestamp;
 use crate::token::{self, Token, TokenError};
@@ -21,6 +22,8 @@ pub struct Config {
     /// `-q`: no report when the run went well.
     pub quiet: bool,
     pub max_delete: Option<usize>,
+    /// `--wait`, `--power-off` and `--hook`, when any is given.
+    pub finish: Option<Finish>,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -49,6 +52,8 @@ pub struct Api {
     pub timeout: Duration,
     /// Log sleeps instead of sleeping (a testing aid).
     pub virtual_sleep: bool,
+    /// Each virtual sleep moves the emulator's clock as far (a testing aid, loopback only).
+    pub fake_clock: bool,
 }
 
 /// A configuration error: always exit code 2.
@@ -79,6 +84,14 @@ pub enum ConfigError {
          lengthen INTERVAL or shorten DURATION"
     )]
     TooManyRuns(u64),
+    #[error(
+        "--hook: the command is empty; give a shell command, e.g. --hook /etc/do-snapshot/hook"
+    )]
+    EmptyHook,
+    #[error(
+        "--fake-clock is a testing aid for the emulator: it needs an http:// loopback --api-url"
+    )]
+    FakeClock,
 }
 
 /// Enough for a minute-by-minute simulation of nineteen years, and a bound on a typo's cost.
@@ -95,6 +108,8 @@ pub struct Env<'a> {
     pub uid: u32,
     /// The local clock, for the default simulation start.
     pub now: Timestamp,
+    /// stderr is a terminal: `--wait` may draw its progress there.
+    pub stderr_terminal: bool,
 }
 
 impl Config {
@@ -134,6 +149,13 @@ impl Config {
         };
         let mut warnings = settings.policy.warnings(settings.snapshot_every);
         warnings.extend(months_warning(&cli));
+        let mut finish = finish(&cli, env)?;
+        if cli.simulate.is_some()
+            && let Some(f) = &mut finish
+            && f.hook.take().is_some()
+        {
+            warnings.push("--hook: a simulation runs no hook".to_string());
+        }
         let mode = match cli.simulate {
             Some((every, duration)) => {
                 let start = cli.start.unwrap_or(env.now);
@@ -155,6 +177,9 @@ impl Config {
             }
             None => {
                 let base_url = check_api_url(&cli.api_url)?;
+                if cli.fake_clock && !base_url.starts_with("http://") {
+                    return Err(ConfigError::FakeClock);
+                }
                 let resolved = token::resolve(cli.token.as_deref(), env.env_token, env.home)?;
                 warnings.extend(resolved.warnings);
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
@@ -170,7 +195,8 @@ impl Config {
                         base_url,
                         token: resolved.token,
                         timeout: Duration::from_secs(cli.timeout),
-                        virtual_sleep: cli.virtual_sleep,
+                        virtual_sleep: cli.virtual_sleep || cli.fake_clock,
+                        fake_clock: cli.fake_clock,
                     },
                     dry_run: cli.dryrun,
                     lock_file,
@@ -183,9 +209,37 @@ impl Config {
             json: cli.json,
             quiet: cli.quiet,
             max_delete: cli.max_delete,
+            finish,
             warnings,
         })
     }
+}
+
+/// The finishing phase's settings, when `--wait`, `--power-off` or `--hook` asks for one
+/// (the last two wait too: a droplet is powered on, and a hook's post run comes, only once
+/// its snapshot is over).
+fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
+    if !(cli.wait || cli.power_off || cli.hook.is_some()) {
+        return Ok(None);
+    }
+    let hook = match &cli.hook {
+        Some(command) if command.trim().is_empty() => return Err(ConfigError::EmptyHook),
+        Some(command) => Some(Hook {
+            command: command.clone(),
+            timeout: cli.hook_timeout,
+            hidden: Vec::new(),
+        }),
+        None => None,
+    };
+    Ok(Some(Finish {
+        wait_timeout: cli.wait_timeout,
+        power_off: cli.power_off.then_some(PowerOff {
+            shutdown_timeout: cli.shutdown_timeout,
+            max_down: cli.max_down,
+        }),
+        hook,
+        progress: env.stderr_terminal && !cli.json && !cli.syslog,
+    }))
 }
 
 /// One warning when a value written in `m` looks as if minutes were meant: `m` is 30 days, as

@@ -68,14 +68,19 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
         temp_dir: &temp,
         uid: current_uid(),
         now: local_now(),
+        stderr_terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let config = match Config::from_cli(cli, &env) {
+    let mut config = match Config::from_cli(cli, &env) {
         Ok(c) => c,
         Err(e) => return fail(syslog, &e.to_string(), Exit::Usage),
     };
     if let Mode::Real(real) = &config.mode {
         // From here on nothing the program writes can carry the token's value.
         real.api.token.protect_output();
+        // Nor can a hook see it.
+        if let Some(hook) = config.finish.as_mut().and_then(|f| f.hook.as_mut()) {
+            hook.hidden = real.api.token.carriers();
+        }
     }
     for w in &config.warnings {
         tracing::warn!("{w}");
@@ -97,18 +102,19 @@ fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
 }
 
 fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit {
-    let outcome = match simulate::simulate(
-        &config.settings,
-        schedule,
-        config.max_delete,
-        simulate::MAX_VISITS,
-    ) {
-        Ok(o) => o,
-        Err(e @ simulate::SimulateError::TooLong { .. }) => {
-            return fail(syslog, &e.to_string(), Exit::Usage);
-        }
-        Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
+    let options = Options {
+        dry_run: false,
+        max_delete: config.max_delete,
+        finish: config.finish.clone(),
     };
+    let outcome =
+        match simulate::simulate(&config.settings, schedule, &options, simulate::MAX_VISITS) {
+            Ok(o) => o,
+            Err(e @ simulate::SimulateError::TooLong { .. }) => {
+                return fail(syslog, &e.to_string(), Exit::Usage);
+            }
+            Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
+        };
     let text = if config.json {
         json_text(&report::simulation_json(&outcome))
     } else {
@@ -129,8 +135,9 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     let options = Options {
         dry_run: real.dry_run,
         max_delete: config.max_delete,
+        finish: config.finish.clone(),
     };
-    let report = match run::run_once(&mut cloud, &config.settings, options) {
+    let report = match run::run_once(&mut cloud, &config.settings, &options) {
         Ok(r) => r,
         Err(e @ CloudError::Interrupted { .. }) => {
             let message = format!("{e} before anything was changed");

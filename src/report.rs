@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::core::span::human;
 use crate::exit::Exit;
-use crate::run::{RunReport, SnapshotOutcome};
+use crate::run::{
+    HookResult, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport, WaitState,
+};
 use crate::sanitize::Clean;
 use crate::simulate::Outcome;
 
@@ -49,7 +51,9 @@ pub fn run_table(report: &RunReport) -> String {
         .map(|d| {
             let snapshot = match &d.snapshot {
                 SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
-                SnapshotOutcome::Taken { name } => format!("taken: {}", Clean(name)),
+                SnapshotOutcome::Taken { name } => {
+                    format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
+                }
                 SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
                 SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
                 SnapshotOutcome::Failed => "FAILED".to_string(),
@@ -151,6 +155,31 @@ pub fn run_table(report: &RunReport) -> String {
         if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
             let _ = writeln!(out, "overdue: {}: {why}", Clean(&d.name));
         }
+        if let Some(power) = &d.power {
+            let _ = writeln!(
+                out,
+                "power: {}: {}",
+                Clean(&d.name),
+                power_note(power, report.dry_run)
+            );
+        }
+        for h in &d.hooks {
+            let result = match (h.result, h.exit_code) {
+                (HookResult::Ok, _) => "ok".to_string(),
+                (HookResult::TimedOut, _) => "FAILED: killed after --hook-timeout".to_string(),
+                (HookResult::Failed, Some(code)) => format!("FAILED with exit code {code}"),
+                (HookResult::Failed, None) => {
+                    "FAILED: killed by a signal, or not started".to_string()
+                }
+            };
+            let _ = writeln!(
+                out,
+                "hook: {}: {} {result} ({:.1} s)",
+                Clean(&d.name),
+                h.phase,
+                h.seconds
+            );
+        }
     }
     if let Some(why) = &report.deletes_withheld {
         let _ = writeln!(
@@ -176,6 +205,54 @@ pub fn run_table(report: &RunReport) -> String {
         out.push_str("Dry run: nothing was changed.\n");
     }
     out
+}
+
+/// How the wait for a snapshot taken this run ended, for its table cell.
+fn wait_note(wait: Option<&WaitReport>) -> String {
+    let Some(w) = wait else {
+        return String::new();
+    };
+    match w.state {
+        WaitState::Completed => format!(", completed in {}", human(w.seconds as i64)),
+        WaitState::Errored => ", which ended ERRORED".to_string(),
+        WaitState::TimedOut => ", still in progress after --wait-timeout".to_string(),
+        WaitState::Interrupted => ", still in progress when the wait was interrupted".to_string(),
+        WaitState::Unknown => ", whose end could not be followed".to_string(),
+    }
+}
+
+/// What `--power-off` did to a droplet, in words.
+fn power_note(p: &PowerReport, dry_run: bool) -> String {
+    if dry_run {
+        return match p.plan {
+            PowerPlan::Cycle => "would shut it down, snapshot it and power it on again",
+            PowerPlan::AsItIs => "off already: would snapshot it as it is and leave it off",
+            PowerPlan::Restore => "left off by an earlier run: would power it on",
+        }
+        .to_string();
+    }
+    let mut note = match (p.plan, p.stopped_by) {
+        (PowerPlan::Cycle, Some("power_off")) => {
+            "the shutdown timed out, so it was powered off hard; ".to_string()
+        }
+        (PowerPlan::Cycle, Some(_)) => "shut down; ".to_string(),
+        (PowerPlan::Cycle, None) => "not powered off; ".to_string(),
+        (PowerPlan::AsItIs, _) => format!("was {}: snapshotted as it is", Clean(&p.before)),
+        (PowerPlan::Restore, _) => "left off by an earlier run; ".to_string(),
+    };
+    if p.plan != PowerPlan::AsItIs {
+        note.push_str(if p.left_off {
+            "LEFT OFF: power it on by hand"
+        } else if p.powered_on {
+            "powered on again"
+        } else {
+            "on"
+        });
+    }
+    if let Some(down) = p.downtime_seconds {
+        let _ = write!(note, " (down {})", human(down as i64));
+    }
+    note
 }
 
 /// The run report as JSON, with the exit code the process ends with.

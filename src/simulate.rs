@@ -62,20 +62,17 @@ pub enum SimulateError {
     TooLong { runs: u64, held: usize },
 }
 
-/// Runs the simulation. `max_delete` mirrors `--max-delete`, so its effect can be previewed too;
-/// `max_visits` bounds the work (`MAX_VISITS` from the command line).
+/// Runs the simulation. `options` mirror a real run's (`--max-delete`, `--wait`, `--power-off`),
+/// so their effect can be previewed too, but the simulation never runs a hook and is never a dry
+/// run; `max_visits` bounds the work (`MAX_VISITS` from the command line).
 pub fn simulate(
     settings: &Settings,
     schedule: Schedule,
-    max_delete: Option<usize>,
+    options: &Options,
     max_visits: u64,
 ) -> Result<Outcome, SimulateError> {
     let region = "nyc3";
     let mut cloud = MemoryCloud::new(DROPLET, &settings.tag, region, schedule.start);
-    let options = Options {
-        dry_run: false,
-        max_delete,
-    };
     let end = schedule.start.as_second() + schedule.duration.seconds();
     let mut outcome = Outcome {
         start: schedule.start,
@@ -150,12 +147,18 @@ mod tests {
             duration: Span::parse("1m").unwrap(),
         };
         // 100 runs hold 0 + 1 + ... + 99 = 4,950 snapshots in all; the next would pass 5,000.
-        let err = simulate(&keep_everything(), schedule, None, 5_000).unwrap_err();
+        let err = simulate(&keep_everything(), schedule, &Options::default(), 5_000).unwrap_err();
         assert_eq!(
             err.to_string().split(':').nth(1).unwrap().trim(),
             "stopped after 100 runs, holding 100 snapshots"
         );
-        let outcome = simulate(&keep_everything(), schedule, None, MAX_VISITS).unwrap();
+        let outcome = simulate(
+            &keep_everything(),
+            schedule,
+            &Options::default(),
+            MAX_VISITS,
+        )
+        .unwrap();
         assert_eq!(outcome.runs, 720);
         assert_eq!(outcome.snapshots.len(), 720);
         assert!((outcome.mean_held - 359.5).abs() < 1e-9);

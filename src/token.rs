@@ -25,6 +25,21 @@ impl Token {
         crate::output::protect(&self.0);
     }
 
+    /// The environment variables a child process (a hook) must not inherit: the two the token
+    /// is read from, and any other whose value carries it.
+    pub fn carriers(&self) -> Vec<std::ffi::OsString> {
+        let mut names: Vec<std::ffi::OsString> = ["DO_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"]
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        for (name, value) in std::env::vars_os() {
+            if value.to_string_lossy().contains(&self.0) && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Wraps a raw token (tests and the emulator).
     pub fn new(raw: &str) -> Token {
         Token(raw.to_string())

@@ -3,9 +3,11 @@
 //! proportion to the snapshots held, with no copying.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::Duration;
 
-use super::{Cloud, CloudError, Deleted, Inventory, Started};
-use crate::core::activity::SnapshotAction;
+use super::{Cloud, CloudError, Deleted, DropletState, Inventory, PowerAction, Started};
+use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
 
@@ -18,6 +20,8 @@ pub struct MemoryCloud {
     /// Kept oldest first: snapshots are only ever appended at the current time.
     snapshots: Vec<Snapshot>,
     next_id: u64,
+    /// Ids of the actions started, which complete as they start.
+    next_action: u64,
 }
 
 impl MemoryCloud {
@@ -31,10 +35,12 @@ impl MemoryCloud {
                 name: name.to_string(),
                 region: region.to_string(),
                 locked: false,
+                status: "active".to_string(),
                 tags: vec![tag.to_string()],
             }],
             snapshots: Vec::new(),
             next_id: 1,
+            next_action: 1,
         }
     }
 
@@ -50,6 +56,14 @@ impl MemoryCloud {
 
     fn find(&self, id: u64) -> Option<usize> {
         self.snapshots.iter().position(|s| s.id == id)
+    }
+
+    /// An action that is over as soon as it starts.
+    fn action(&mut self) -> Started {
+        self.next_action += 1;
+        Started::Now {
+            action: Some(self.next_action - 1),
+        }
     }
 }
 
@@ -101,6 +115,62 @@ impl Cloud for MemoryCloud {
         );
         self.next_id += 1;
         self.snapshots.push(snapshot);
-        Ok(Started::Now)
+        Ok(self.action())
+    }
+
+    fn action_statuses(&mut self, ids: &[u64]) -> Result<BTreeMap<u64, ActionStatus>, CloudError> {
+        Ok(ids
+            .iter()
+            .map(|id| (*id, ActionStatus::Completed))
+            .collect())
+    }
+
+    fn droplet_state(&mut self, droplet_id: u64) -> Result<DropletState, CloudError> {
+        let droplet = self.droplets.iter().find(|d| d.id == droplet_id);
+        Ok(DropletState {
+            status: droplet.map_or_else(String::new, |d| d.status.clone()),
+            locked: false,
+        })
+    }
+
+    fn power(&mut self, droplet_id: u64, action: PowerAction) -> Result<Started, CloudError> {
+        let status = match action {
+            PowerAction::Shutdown | PowerAction::PowerOff => "off",
+            PowerAction::PowerOn => "active",
+        };
+        if let Some(d) = self.droplets.iter_mut().find(|d| d.id == droplet_id) {
+            d.status = status.to_string();
+        }
+        Ok(self.action())
+    }
+
+    fn droplet_actions(&mut self, _droplet_id: u64) -> Result<Vec<DropletAction>, CloudError> {
+        // Every action here is over before the run that started it ends.
+        Ok(Vec::new())
+    }
+
+    fn find_snapshots(&mut self, wanted: &[(u64, String)]) -> Result<Vec<Snapshot>, CloudError> {
+        Ok(self
+            .snapshots
+            .iter()
+            .filter(|s| {
+                wanted
+                    .iter()
+                    .any(|(d, n)| *d == s.droplet_id && *n == s.name)
+            })
+            .cloned()
+            .collect())
+    }
+
+    fn pause(&mut self, _duration: Duration) {
+        // Nothing here takes time: actions are over as soon as they start.
+    }
+
+    fn elapsed(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn now(&self) -> Option<Timestamp> {
+        Some(self.now)
     }
 }

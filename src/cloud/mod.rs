@@ -7,10 +7,12 @@ mod error;
 pub mod memory;
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub use error::CloudError;
 
-use crate::core::activity::SnapshotAction;
+use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
 
@@ -53,12 +55,44 @@ pub enum Deleted {
     AlreadyGone,
 }
 
-/// The outcome of a snapshot request that did not fail.
+/// The outcome of a snapshot or power request that did not fail.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Started {
-    Now,
+    /// Started, as this action (`None` when the reply was lost and the action that did start
+    /// could not be told apart).
+    Now { action: Option<u64> },
     /// The droplet had another action pending (422): nothing was started.
     DropletBusy,
+}
+
+/// A droplet's state, as `--power-off` watches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropletState {
+    /// `active`, `off`, `new` or `archive`.
+    pub status: String,
+    /// An action (a shutdown, a snapshot…) is still running on it.
+    pub locked: bool,
+}
+
+/// A change of a droplet's power.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PowerAction {
+    /// Graceful: asks the operating system to shut down (it may not).
+    Shutdown,
+    /// Hard: cuts the power.
+    PowerOff,
+    PowerOn,
+}
+
+impl PowerAction {
+    /// The action's `type` in the API.
+    pub fn api_type(self) -> &'static str {
+        match self {
+            PowerAction::Shutdown => "shutdown",
+            PowerAction::PowerOff => "power_off",
+            PowerAction::PowerOn => "power_on",
+        }
+    }
 }
 
 /// An account: the real API or the simulator's.
@@ -79,4 +113,33 @@ pub trait Cloud {
 
     /// Starts a snapshot; must never start two, even when a response is lost.
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError>;
+
+    /// Where each of these actions stands now; an action left out could not be found. Meant
+    /// for many actions at once: the real account answers from its account-wide list, so a
+    /// poll costs a request or two however many snapshots are pending.
+    fn action_statuses(&mut self, ids: &[u64]) -> Result<BTreeMap<u64, ActionStatus>, CloudError>;
+
+    /// The droplet's power status and lock now.
+    fn droplet_state(&mut self, droplet_id: u64) -> Result<DropletState, CloudError>;
+
+    /// Starts a power action; a droplet busy with another action is `DropletBusy`.
+    fn power(&mut self, droplet_id: u64, action: PowerAction) -> Result<Started, CloudError>;
+
+    /// The droplet's actions of every kind (for finding one this tool left powered off).
+    fn droplet_actions(&mut self, droplet_id: u64) -> Result<Vec<DropletAction>, CloudError>;
+
+    /// The listed snapshots among `wanted` (droplet id, snapshot name): those this run took,
+    /// once their actions completed, to copy them to more regions. One missing may only be
+    /// late to the listing.
+    fn find_snapshots(&mut self, wanted: &[(u64, String)]) -> Result<Vec<Snapshot>, CloudError>;
+
+    /// Waits (really, or on the simulator's or a test's clock).
+    fn pause(&mut self, duration: Duration);
+
+    /// Time since the client was made, by the clock `pause` waits on.
+    fn elapsed(&self) -> Duration;
+
+    /// The account's clock now, as last seen (the time a snapshot requested now is named
+    /// after).
+    fn now(&self) -> Option<Timestamp>;
 }

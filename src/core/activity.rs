@@ -14,6 +14,17 @@ pub struct SnapshotAction {
     pub started_at: Option<Timestamp>,
 }
 
+/// Any action on a droplet (a snapshot, a shutdown, a power-on…).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropletAction {
+    pub id: u64,
+    /// The API's `type`: `snapshot`, `shutdown`, `power_off`, `power_on`…
+    pub kind: String,
+    pub status: ActionStatus,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
 /// Where an action stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ActionStatus {
@@ -22,6 +33,17 @@ pub enum ActionStatus {
     InProgress,
     Completed,
     Errored,
+}
+
+impl ActionStatus {
+    /// Reads the API's `status`: anything but `completed` and `errored` counts as running.
+    pub fn from_api(status: &str) -> ActionStatus {
+        match status {
+            "completed" => ActionStatus::Completed,
+            "errored" => ActionStatus::Errored,
+            _ => ActionStatus::InProgress,
+        }
+    }
 }
 
 /// How far apart a completed action's start and its snapshot's listed time may be and still be

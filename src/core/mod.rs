@@ -6,5 +6,6 @@ pub mod model;
 pub mod naming;
 pub mod plan;
 pub mod policy;
+pub mod recovery;
 pub mod retention;
 pub mod span;

@@ -11,6 +11,9 @@ pub struct Droplet {
     pub region: String,
     /// True while another action (often a snapshot) blocks the droplet.
     pub locked: bool,
+    /// `active`, `off`, `new` or `archive` as the API says; `--power-off` powers off only an
+    /// `active` one, and leaves one that is already `off` as it is.
+    pub status: String,
     /// The droplet's own tags, to check that a listing by tag really returned only droplets
     /// carrying it.
     pub tags: Vec<String>,

@@ -3,7 +3,7 @@
 
 use super::activity::DueCheck;
 use super::model::{Droplet, Snapshot};
-use super::naming::PrefixTemplate;
+use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
 use super::retention::{Verdict, judge};
 use super::span::{Span, human};
@@ -44,8 +44,14 @@ pub struct Transfer {
 pub enum SnapshotPlan {
     /// The newest owned snapshot, taken at `newest`, is younger than `-s`.
     NotDue { newest: Timestamp },
-    /// Due, under this name, once the droplet's actions show nothing under way.
-    Take { name: String, check: DueCheck },
+    /// Due, under this name, once the droplet's actions show nothing under way. A snapshot
+    /// asked for later in the run (after powering the droplet off) is named by `prefix` at
+    /// that time instead.
+    Take {
+        name: String,
+        prefix: Prefix,
+        check: DueCheck,
+    },
     /// Due, but the droplet is locked by another action (often a snapshot still in progress).
     Locked,
 }
@@ -65,6 +71,8 @@ pub struct Newest {
 pub struct Plan {
     pub droplet_id: u64,
     pub droplet_name: String,
+    /// The droplet's status (`active`, `off`…), for `--power-off`.
+    pub status: String,
     /// Owned snapshots found, before deletions.
     pub owned: usize,
     /// Owned snapshots dated more than `FUTURE_SLACK` after `now`: never deleted, ignored for
@@ -178,6 +186,7 @@ pub fn plan_droplet(
                 .collect();
             SnapshotPlan::Take {
                 name: prefix.name_at(now),
+                prefix: prefix.clone(),
                 check: DueCheck {
                     window_start,
                     now,
@@ -190,6 +199,7 @@ pub fn plan_droplet(
     Plan {
         droplet_id: droplet.id,
         droplet_name: droplet.name.clone(),
+        status: droplet.status.clone(),
         owned: owned.len(),
         future: owned.iter().filter(|(_, time)| !counts(time)).count(),
         overdue: newest
@@ -225,6 +235,7 @@ mod tests {
             name: "web".into(),
             region: "nyc3".into(),
             locked,
+            status: "active".to_string(),
             tags: vec!["autosnapshot".into()],
         }
     }
@@ -265,7 +276,7 @@ mod tests {
     #[test]
     fn first_run_takes_a_snapshot_named_after_now() {
         let p = plan(&settings(&[], &[]), &droplet(false), &[], 0);
-        let SnapshotPlan::Take { name, check } = p.snapshot else {
+        let SnapshotPlan::Take { name, check, .. } = p.snapshot else {
             panic!("{:?}", p.snapshot)
         };
         assert_eq!(name, "web-autosnapshot-19700101T000000Z");

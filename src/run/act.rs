@@ -3,27 +3,47 @@
 
 use super::Options;
 use super::outcome::{
-    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, SnapshotOutcome, TransferRequest,
+    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, PowerPlan, PowerReport,
+    SnapshotOutcome, TransferRequest,
 };
 use crate::cloud::{Cloud, CloudError, Deleted, Started};
+use crate::core::naming::Prefix;
 use crate::core::plan::{Doomed, Newest, Plan, SnapshotPlan, Transfer};
+use crate::core::recovery::{self, Recovery};
 use crate::sanitize::Clean;
 
+/// A droplet whose snapshot, waiting and power the finishing phase (`--wait`, `--power-off`,
+/// `--hook`) carries out, after every droplet has been planned and pruned.
+#[derive(Debug)]
+pub struct Ready {
+    pub droplet_id: u64,
+    pub droplet_name: String,
+    /// Due, checked and clear: the snapshot to request, named when it is requested.
+    pub take: Option<Prefix>,
+    /// With `--power-off`: what to do with the droplet's power.
+    pub power: Option<PowerPlan>,
+    /// A snapshot an earlier run left running on a droplet it powered off: wait for it, then
+    /// power the droplet on.
+    pub running: Option<u64>,
+}
+
 /// Acts on one droplet's plan. `withheld` says why its deletions must not happen, if so;
-/// `budget` is what `--max-delete` still allows.
+/// `budget` is what `--max-delete` still allows. A due snapshot that the finishing phase will
+/// request comes back as `Ready` (its report says `not_attempted` until then).
 ///
 /// A fatal error (the token refused, say) stops the droplet where it happened; it comes back
 /// beside the report of what was done before it, so the run can stop and still say so.
 pub fn execute(
     cloud: &mut dyn Cloud,
     plan: Plan,
-    options: Options,
+    options: &Options,
     withheld: Option<String>,
     budget: &mut usize,
-) -> (DropletReport, Option<CloudError>) {
+) -> (DropletReport, Option<Ready>, Option<CloudError>) {
     let Plan {
         droplet_id,
         droplet_name,
+        status,
         owned,
         future: _,
         newest,
@@ -40,10 +60,20 @@ pub fn execute(
         name: Clean(&droplet_name),
         options,
     };
+    let mut ready = None;
     let act = || -> Result<(), CloudError> {
         step.delete(deletes, withheld, budget, &mut report)?;
         step.transfer(transfers, &mut report)?;
-        report.snapshot = step.snapshot(droplet_id, snapshot, &mut report)?;
+        let recovery = step.left_off(droplet_id, &status, &mut report)?;
+        let take = step.snapshot(droplet_id, snapshot, &mut report)?;
+        ready = step.stage(
+            droplet_id,
+            &droplet_name,
+            &status,
+            take,
+            recovery,
+            &mut report,
+        );
         Ok(())
     };
     let fatal = act().err();
@@ -59,7 +89,7 @@ pub fn execute(
         tracing::error!("droplet {}: {e}", Clean(&droplet_name));
     }
     report.name = droplet_name;
-    (report, fatal)
+    (report, ready, fatal)
 }
 
 /// The report of a droplet the run did not reach.
@@ -85,7 +115,7 @@ struct Step<'a> {
     cloud: &'a mut dyn Cloud,
     /// The droplet's name, escaped for logs.
     name: Clean<'a>,
-    options: Options,
+    options: &'a Options,
 }
 
 impl Step<'_> {
@@ -188,27 +218,39 @@ impl Step<'_> {
         Ok(())
     }
 
-    /// Takes the snapshot if due and nothing is under way.
+    /// Takes the snapshot if due and nothing is under way; or, when the finishing phase is to
+    /// take it, returns its name's prefix for then.
     fn snapshot(
         &mut self,
         droplet_id: u64,
         plan: SnapshotPlan,
         report: &mut DropletReport,
-    ) -> Result<SnapshotOutcome, CloudError> {
+    ) -> Result<Option<Prefix>, CloudError> {
         let name = self.name;
-        let busy = |reason: &str| {
+        let busy = |reason: &str, report: &mut DropletReport| {
             tracing::info!("droplet {name}: snapshot due but skipped: {reason}");
-            Ok(SnapshotOutcome::Skipped {
+            report.snapshot = SnapshotOutcome::Skipped {
                 reason: reason.to_string(),
-            })
+            };
+            Ok(None)
         };
-        let (snapshot_name, check) = match plan {
-            SnapshotPlan::NotDue { newest } => return Ok(SnapshotOutcome::NotDue { newest }),
-            SnapshotPlan::Locked => return busy("the droplet is locked by another action"),
-            SnapshotPlan::Take { name, check } => (name, check),
+        let (snapshot_name, prefix, check) = match plan {
+            SnapshotPlan::NotDue { newest } => {
+                report.snapshot = SnapshotOutcome::NotDue { newest };
+                return Ok(None);
+            }
+            SnapshotPlan::Locked => {
+                return busy("the droplet is locked by another action", report);
+            }
+            SnapshotPlan::Take {
+                name,
+                prefix,
+                check,
+            } => (name, prefix, check),
         };
         let Some(actions) = settle(self.cloud.snapshot_actions(droplet_id), report)? else {
-            return Ok(SnapshotOutcome::Failed);
+            report.snapshot = SnapshotOutcome::Failed;
+            return Ok(None);
         };
         let assessment = check.assess(&actions);
         for a in assessment.errored {
@@ -225,27 +267,127 @@ impl Step<'_> {
             });
         }
         if let Some(reason) = assessment.busy {
-            return busy(&reason);
+            return busy(&reason, report);
         }
         if self.options.dry_run {
             tracing::info!(
                 "droplet {name}: would take snapshot {}",
                 Clean(&snapshot_name)
             );
-            return Ok(SnapshotOutcome::WouldTake {
+            report.snapshot = SnapshotOutcome::WouldTake {
                 name: snapshot_name,
-            });
+            };
+            return Ok(None);
         }
-        match settle(self.cloud.take_snapshot(droplet_id, &snapshot_name), report)? {
-            Some(Started::Now) => {
-                tracing::info!("droplet {name}: taking snapshot {}", Clean(&snapshot_name));
-                Ok(SnapshotOutcome::Taken {
-                    name: snapshot_name,
-                })
+        if self.options.finish.is_some() {
+            return Ok(Some(prefix));
+        }
+        report.snapshot =
+            match settle(self.cloud.take_snapshot(droplet_id, &snapshot_name), report)? {
+                Some(Started::Now { .. }) => {
+                    tracing::info!("droplet {name}: taking snapshot {}", Clean(&snapshot_name));
+                    SnapshotOutcome::Taken {
+                        name: snapshot_name,
+                    }
+                }
+                Some(Started::DropletBusy) => {
+                    return busy("the droplet already has a pending event", report);
+                }
+                None => SnapshotOutcome::Failed,
+            };
+        Ok(None)
+    }
+
+    /// With `--power-off`, whether a droplet found off was left off by an earlier run (which
+    /// was killed before it could power it on again).
+    fn left_off(
+        &mut self,
+        droplet_id: u64,
+        status: &str,
+        report: &mut DropletReport,
+    ) -> Result<Option<Recovery>, CloudError> {
+        let power_off = self
+            .options
+            .finish
+            .as_ref()
+            .is_some_and(|f| f.power_off.is_some());
+        if !power_off || status != "off" {
+            return Ok(None);
+        }
+        let Some(actions) = settle(self.cloud.droplet_actions(droplet_id), report)? else {
+            return Ok(None);
+        };
+        let found = recovery::left_off(&actions);
+        if found.is_some() {
+            tracing::warn!(
+                "droplet {}: an earlier run powered it off for a snapshot and did not power it on \
+                 again; {}",
+                self.name,
+                if self.options.dry_run {
+                    "it would be powered on"
+                } else {
+                    "powering it on"
+                }
+            );
+        }
+        Ok(found)
+    }
+
+    /// What the finishing phase is to do for this droplet, if anything; in a dry run, what it
+    /// would do goes into the report instead.
+    fn stage(
+        &mut self,
+        droplet_id: u64,
+        droplet_name: &str,
+        status: &str,
+        take: Option<Prefix>,
+        recovery: Option<Recovery>,
+        report: &mut DropletReport,
+    ) -> Option<Ready> {
+        let finish = self.options.finish.as_ref()?;
+        let would_take = matches!(report.snapshot, SnapshotOutcome::WouldTake { .. });
+        let power = finish.power_off.and_then(|_| {
+            if recovery.is_some() {
+                Some(PowerPlan::Restore)
+            } else if !(take.is_some() || would_take) {
+                None
+            } else if status == "active" {
+                Some(PowerPlan::Cycle)
+            } else {
+                Some(PowerPlan::AsItIs)
             }
-            Some(Started::DropletBusy) => busy("the droplet already has a pending event"),
-            None => Ok(SnapshotOutcome::Failed),
+        });
+        if let Some(plan) = power {
+            report.power = Some(PowerReport::new(status, plan));
         }
+        if self.options.dry_run {
+            if power == Some(PowerPlan::Cycle) {
+                tracing::info!(
+                    "droplet {}: would shut it down, take the snapshot and power it on again",
+                    self.name
+                );
+            }
+            if finish.hook.is_some() && would_take {
+                tracing::info!(
+                    "droplet {}: would run the hook before and after the snapshot",
+                    self.name
+                );
+            }
+            return None;
+        }
+        if take.is_none() && recovery.is_none() {
+            return None;
+        }
+        Some(Ready {
+            droplet_id,
+            droplet_name: droplet_name.to_string(),
+            take,
+            power,
+            running: match recovery {
+                Some(Recovery::AfterSnapshot { action }) => Some(action),
+                _ => None,
+            },
+        })
     }
 }
 

@@ -2,13 +2,18 @@
 //! `--dryrun`, only say what would be done). Real runs and simulations both come through here.
 
 mod act;
+mod finish;
+mod hook;
 mod outcome;
+mod progress;
 
 use std::collections::BTreeMap;
 
+pub use finish::{Finish, PowerOff};
+pub use hook::Hook;
 pub use outcome::{
-    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, RunReport, SnapshotOutcome,
-    TransferRequest,
+    DeletedSnapshot, DropletReport, ErroredAction, HookReport, HookResult, NewestSnapshot,
+    PowerPlan, PowerReport, RunReport, SnapshotOutcome, TransferRequest, WaitReport, WaitState,
 };
 
 use crate::cloud::{Cloud, CloudError, HoldBack};
@@ -19,12 +24,15 @@ use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
 /// How to act on the plans.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Send no request that changes anything.
     pub dry_run: bool,
     /// `--max-delete`: delete at most this many snapshots in this run.
     pub max_delete: Option<usize>,
+    /// `--wait`, `--power-off`, `--hook`: take the due snapshots in a phase of their own, wait
+    /// for them and copy them in the same run.
+    pub finish: Option<Finish>,
 }
 
 /// Runs once. An `Err` means nothing could be decided, so nothing was done (the listing
@@ -33,21 +41,26 @@ pub struct Options {
 pub fn run_once(
     cloud: &mut dyn Cloud,
     settings: &Settings,
-    options: Options,
+    options: &Options,
 ) -> Result<RunReport, CloudError> {
     let (now, plans, unsure, problems) = plan_all(cloud, settings)?;
     let mut budget = options.max_delete.unwrap_or(usize::MAX);
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
+    let mut ready = Vec::new();
     for plan in plans {
         if stopped.is_some() {
             droplets.push(act::not_reached(plan));
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (report, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        let (report, staged, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        ready.extend(staged.map(|r| (droplets.len(), r)));
         droplets.push(report);
         stopped = fatal;
+    }
+    if let (Some(finish), None, false) = (&options.finish, &stopped, ready.is_empty()) {
+        stopped = finish::finish(cloud, now, ready, &mut droplets, &settings.regions, finish);
     }
     Ok(RunReport {
         now,
@@ -207,11 +220,11 @@ mod tests {
                 now = now.checked_add(gap).unwrap();
                 cloud.set_now(now);
                 // The first run may take a snapshot; the next then judges with it in place.
-                let mut previous = run_once(&mut cloud, &s, Options::default()).unwrap();
+                let mut previous = run_once(&mut cloud, &s, &Options::default()).unwrap();
                 for _ in 0..2 {
                     let newest = cloud.snapshots().last().map(|x| x.id);
                     let took = matches!(previous.droplets[0].snapshot, SnapshotOutcome::Taken { .. });
-                    let next = run_once(&mut cloud, &s, Options::default()).unwrap();
+                    let next = run_once(&mut cloud, &s, &Options::default()).unwrap();
                     let d = &next.droplets[0];
                     prop_assert_eq!(cloud.snapshots().last().map(|x| x.id), newest);
                     let not_due = matches!(d.snapshot, SnapshotOutcome::NotDue { .. });
@@ -234,14 +247,14 @@ mod tests {
         for hour in 0..5 {
             cloud.set_now(start.checked_add(hour * 3_600).unwrap());
             let keep_all = settings(&[], "1h");
-            run_once(&mut cloud, &keep_all, Options::default()).unwrap();
+            run_once(&mut cloud, &keep_all, &Options::default()).unwrap();
         }
         cloud.set_now(start.checked_add(10 * 3_600).unwrap());
         let options = Options {
-            dry_run: false,
             max_delete: Some(2),
+            ..Options::default()
         };
-        let report = run_once(&mut cloud, &s, options).unwrap();
+        let report = run_once(&mut cloud, &s, &options).unwrap();
         assert_eq!(report.droplets[0].deleted.len(), 2);
         assert_eq!(report.held_back(), 2);
     }

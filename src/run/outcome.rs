@@ -58,6 +58,95 @@ pub struct DropletReport {
     pub errored_actions: Vec<ErroredAction>,
     /// Failures that concern this droplet.
     pub errors: Vec<String>,
+    /// With `--wait`: how the wait for this run's snapshot ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<WaitReport>,
+    /// With `--power-off`: what was done to the droplet's power.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerReport>,
+    /// With `--hook`: each run of the hook, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookReport>,
+}
+
+/// How the wait for a snapshot ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaitReport {
+    pub state: WaitState,
+    /// The snapshot's action, when the API said which it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<u64>,
+    /// From the snapshot request to the end of the wait.
+    pub seconds: u64,
+}
+
+/// Where a waited-for snapshot stood at the end of the wait.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitState {
+    Completed,
+    /// The action ended `errored`: no snapshot (its id is in `errored_actions`).
+    Errored,
+    /// `--wait-timeout` passed first; the snapshot goes on, and the next run carries on.
+    TimedOut,
+    /// A signal stopped the wait; the snapshot goes on.
+    Interrupted,
+    /// Its action could not be followed (the API named none, or stopped showing it).
+    Unknown,
+}
+
+/// What `--power-off` did to one droplet.
+#[derive(Clone, Debug, Serialize)]
+pub struct PowerReport {
+    /// The droplet's status when the run found it.
+    pub before: String,
+    pub plan: PowerPlan,
+    /// How it went off: `shutdown` (graceful) or `power_off` (hard, after the shutdown timed
+    /// out); absent when this run did not power it off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<&'static str>,
+    /// This run powered it on again.
+    pub powered_on: bool,
+    /// It is off at the end of the run although it should be on: power it on by hand.
+    pub left_off: bool,
+    /// From the power-off request until it was active again (or the end of the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_seconds: Option<u64>,
+}
+
+/// What `--power-off` does with a droplet.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PowerPlan {
+    /// Running: shut down, snapshot, power on.
+    Cycle,
+    /// Off already: snapshotted as it is, and left off.
+    AsItIs,
+    /// Left off by an earlier run that was killed: (snapshotted if due, then) powered on.
+    Restore,
+}
+
+/// One run of the `--hook` command.
+#[derive(Clone, Debug, Serialize)]
+pub struct HookReport {
+    /// `pre` or `post`.
+    pub phase: &'static str,
+    pub result: HookResult,
+    /// The command's exit code, when it exited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    pub seconds: f64,
+}
+
+/// How a hook ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookResult {
+    Ok,
+    /// It exited with a code other than 0, was killed by a signal, or could not be started.
+    Failed,
+    /// It ran longer than `--hook-timeout` and was killed.
+    TimedOut,
 }
 
 /// A droplet's newest owned snapshot.
@@ -116,6 +205,20 @@ pub enum SnapshotOutcome {
     NotAttempted,
 }
 
+impl PowerReport {
+    /// Nothing done yet to a droplet found in `status`.
+    pub fn new(status: &str, plan: PowerPlan) -> PowerReport {
+        PowerReport {
+            before: status.to_string(),
+            plan,
+            stopped_by: None,
+            powered_on: false,
+            left_off: false,
+            downtime_seconds: None,
+        }
+    }
+}
+
 impl DropletReport {
     /// A report with nothing done yet.
     pub fn new(id: u64, name: String, owned: usize) -> DropletReport {
@@ -133,6 +236,9 @@ impl DropletReport {
             overdue: false,
             errored_actions: Vec::new(),
             errors: Vec::new(),
+            wait: None,
+            power: None,
+            hooks: Vec::new(),
         }
     }
 
@@ -157,18 +263,25 @@ impl DropletReport {
 impl RunReport {
     /// The exit code this outcome calls for: 5 when a signal stopped it; 1 when it stopped
     /// early otherwise, every droplet failed, or nothing could be deleted anywhere; 3 when only
-    /// some droplets failed, any had deletions withheld, is overdue or had a snapshot action
-    /// end `errored`, an item could not be read, or deletions were held back.
+    /// some droplets failed, any had deletions withheld, is overdue, had a snapshot action end
+    /// `errored`, a wait time out, a hook fail or was left powered off; an item could not be
+    /// read, or deletions were held back.
     pub fn exit(&self) -> Exit {
         let failed = self
             .droplets
             .iter()
             .filter(|d| !d.errors.is_empty())
             .count();
-        let troubled = self
-            .droplets
-            .iter()
-            .any(|d| d.deletes_withheld.is_some() || d.overdue || !d.errored_actions.is_empty());
+        let troubled = self.droplets.iter().any(|d| {
+            d.deletes_withheld.is_some()
+                || d.overdue
+                || !d.errored_actions.is_empty()
+                || d.wait
+                    .as_ref()
+                    .is_some_and(|w| w.state == WaitState::TimedOut)
+                || d.power.as_ref().is_some_and(|p| p.left_off)
+                || d.hooks.iter().any(|h| h.result != HookResult::Ok)
+        });
         if self.interrupted {
             Exit::Interrupted
         } else if self.stopped.is_some()

@@ -4,6 +4,7 @@
 mod account;
 mod cli;
 mod faults;
+mod finish;
 mod harness;
 mod lock;
 mod promises;

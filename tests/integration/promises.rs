@@ -347,7 +347,7 @@ fn held_account() -> Account {
     account
 }
 
-fn signal(child: &std::process::Child, signal: libc::c_int) {
+pub fn signal(child: &std::process::Child, signal: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).expect("a pid");
     // SAFETY: kill(2) with a live child's pid.
     assert_eq!(unsafe { libc::kill(pid, signal) }, 0);

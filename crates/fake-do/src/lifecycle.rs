@@ -252,6 +252,7 @@ impl World {
         match action.kind.as_str() {
             "transfer" => self.add_region(action),
             "snapshot" => self.create_snapshot(action),
+            "shutdown" if self.ignores_shutdown(action.resource_id) => {}
             "shutdown" | "power_off" => self.set_status(action.resource_id, "off"),
             "power_on" => self.set_status(action.resource_id, "active"),
             _ => {}
@@ -289,6 +290,13 @@ impl World {
             size_gigabytes: SNAPSHOT_SIZE_GIGABYTES,
         };
         self.snapshots.insert(id, snapshot);
+    }
+
+    /// Whether the droplet lets a completed `shutdown` leave it running.
+    fn ignores_shutdown(&self, droplet_id: u64) -> bool {
+        self.droplets
+            .get(&droplet_id)
+            .is_some_and(|d| d.ignores_shutdown)
     }
 
     fn set_status(&mut self, droplet_id: u64, status: &str) {

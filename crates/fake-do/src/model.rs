@@ -19,6 +19,10 @@ pub struct DropletState {
     /// True while an action runs (or when a test locks it by hand); new
     /// actions are refused with 422 while it is set.
     pub locked: bool,
+    /// A `shutdown` that completes leaves `status` as it is (the real
+    /// shutdown is best effort, api-v2#79); `power_off` still powers off.
+    #[serde(default)]
+    pub ignores_shutdown: bool,
     /// Ids of the droplet's completed snapshots, ascending, including those
     /// the listing lag still hides from the API.
     pub snapshot_ids: Vec<u64>,

@@ -80,6 +80,9 @@ pub struct SeedDroplet {
     pub status: String,
     /// Starts the droplet locked, as if some action outside the test ran.
     pub locked: bool,
+    /// A completed `shutdown` leaves the droplet's `status` unchanged, as a
+    /// guest that ignores the ACPI request would (api-v2#79).
+    pub ignores_shutdown: bool,
 }
 
 impl Default for SeedDroplet {
@@ -91,6 +94,7 @@ impl Default for SeedDroplet {
             tags: Vec::new(),
             status: "active".to_string(),
             locked: false,
+            ignores_shutdown: false,
         }
     }
 }

@@ -136,6 +136,14 @@ impl FakeDo {
         lock(&self.shared).set_locked(droplet_id, locked);
     }
 
+    /// Makes a completed `shutdown` leave the droplet's `status` as it is
+    /// (true) or power it off again (false); `power_off` always powers off.
+    /// Unknown ids are ignored. The flag in force when a shutdown completes
+    /// decides.
+    pub fn set_ignores_shutdown(&self, droplet_id: u64, ignores: bool) {
+        lock(&self.shared).set_ignores_shutdown(droplet_id, ignores);
+    }
+
     /// The form of the `Date` header of every later response.
     pub fn set_date_format(&self, format: DateFormat) {
         lock(&self.shared).date_format = format;

@@ -107,6 +107,7 @@ impl World {
                 tags: d.tags,
                 status: d.status,
                 locked: d.locked,
+                ignores_shutdown: d.ignores_shutdown,
                 snapshot_ids: Vec::new(),
             };
             if droplets.insert(d.id, droplet).is_some() {
@@ -185,6 +186,18 @@ impl World {
         let droplet = self.droplets.get_mut(&droplet_id)?;
         droplet.locked = locked;
         Some(droplet)
+    }
+
+    /// Makes a droplet ignore (or obey) a graceful `shutdown`; false if
+    /// there is no such droplet. Actions already due complete first, under
+    /// the flag as it was until now.
+    pub fn set_ignores_shutdown(&mut self, droplet_id: u64, ignores: bool) -> bool {
+        self.complete_due();
+        let Some(droplet) = self.droplets.get_mut(&droplet_id) else {
+            return false;
+        };
+        droplet.ignores_shutdown = ignores;
+        true
     }
 
     pub fn fresh_snapshot_id(&mut self) -> u64 {

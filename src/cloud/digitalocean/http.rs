@@ -131,7 +131,7 @@ impl Http {
             attempt += 1;
             self.pace();
             // Checked after any wait, right before sending: nothing new starts once asked to stop.
-            if let Some(signal) = interrupt::requested() {
+            if let Some(signal) = interrupt::should_stop() {
                 return Err(Failed {
                     error: CloudError::Interrupted { signal },
                     maybe_applied: false,
@@ -202,6 +202,11 @@ impl Http {
     /// Waits, through the injected sleeper.
     pub fn pause(&mut self, duration: Duration) {
         self.sleeper.sleep(duration);
+    }
+
+    /// Time since the client was made, by the sleeper's clock.
+    pub fn elapsed(&self) -> Duration {
+        self.sleeper.elapsed()
     }
 
     /// Waits before a request when the hourly allowance is running out.

@@ -104,7 +104,7 @@ fn read(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Reading, 
 }
 
 /// Reads one page; a page cut short or garbled is asked for again a few times.
-fn read_page(http: &mut Http, url: &str, key: &str) -> Result<wire::Page, CloudError> {
+pub fn read_page(http: &mut Http, url: &str, key: &str) -> Result<wire::Page, CloudError> {
     let request = format!("GET {url}");
     let mut attempt = 0;
     loop {

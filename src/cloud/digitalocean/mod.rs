@@ -2,6 +2,7 @@
 //! trusted further than it proved itself (complete listings, its own clock, one snapshot at a
 //! time).
 
+mod actions;
 mod claims;
 mod http;
 mod listing;
@@ -9,14 +10,18 @@ mod retry;
 mod wire;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use serde_json::json;
 
 use self::http::{Failed, Http, Method, Repeat, Reply};
-use super::{Cloud, CloudError, Deleted, HoldBack, Inventory, Started, Unreadable};
+use super::{
+    Cloud, CloudError, Deleted, DropletState, HoldBack, Inventory, PowerAction, Started, Unreadable,
+};
 use crate::config::Api;
-use crate::core::activity::{ActionStatus, SnapshotAction};
+use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
+use crate::core::model::Snapshot;
 use crate::core::span::human;
 use crate::sleep::{RealSleeper, Sleeper, VirtualSleeper};
 use crate::time::Timestamp;
@@ -36,9 +41,10 @@ pub struct DigitalOcean {
 impl DigitalOcean {
     pub fn new(api: Api, local_clock: fn() -> Timestamp) -> DigitalOcean {
         let sleeper: Box<dyn Sleeper> = if api.virtual_sleep {
-            Box::new(VirtualSleeper::default())
+            let advance = api.fake_clock.then(|| fake_clock(&api.base_url));
+            Box::new(VirtualSleeper::new(advance))
         } else {
-            Box::new(RealSleeper)
+            Box::new(RealSleeper::default())
         };
         DigitalOcean {
             http: Http::new(api, sleeper),
@@ -61,18 +67,22 @@ impl DigitalOcean {
             .collect()
     }
 
-    /// True when the droplet shows a snapshot action in progress, or one completed that
-    /// started at or after `since` (allowing a minute for clocks).
+    /// The snapshot action in progress on the droplet, or one completed that started at or
+    /// after `since` (allowing a minute for clocks), if there is one.
     fn snapshot_started(
         &mut self,
         droplet_id: u64,
         since: Option<Timestamp>,
-    ) -> Result<bool, CloudError> {
+    ) -> Result<Option<u64>, CloudError> {
         let actions = self.snapshot_actions(droplet_id)?;
-        Ok(actions.iter().any(|a| {
-            let recent = since.is_some_and(|s| a.started_at.is_some_and(|t| t.since(s) >= -60));
-            a.status == ActionStatus::InProgress || (recent && a.status == ActionStatus::Completed)
-        }))
+        Ok(actions
+            .iter()
+            .find(|a| {
+                let recent = since.is_some_and(|s| a.started_at.is_some_and(|t| t.since(s) >= -60));
+                a.status == ActionStatus::InProgress
+                    || (recent && a.status == ActionStatus::Completed)
+            })
+            .map(|a| a.id))
     }
 
     /// A 422 to a snapshot request: the droplet is busy (a skip, not a failure) only when the
@@ -87,7 +97,10 @@ impl DigitalOcean {
         let (_, message, _) = wire::error(&reply.body);
         let pending = message.to_ascii_lowercase().contains("pending event");
         // If the check fails, the refusal itself is the error worth reporting.
-        let busy = pending || self.snapshot_started(droplet_id, None).unwrap_or(false);
+        let busy = pending
+            || self
+                .snapshot_started(droplet_id, None)
+                .is_ok_and(|a| a.is_some());
         if busy {
             tracing::info!("droplet {droplet_id}: the API declined the snapshot: {message}");
             return Ok(Started::DropletBusy);
@@ -118,6 +131,21 @@ impl DigitalOcean {
         }
         api
     }
+}
+
+/// The hidden `--fake-clock` testing aid: moves the emulator's clock (its control API, on the
+/// loopback address config allows it for) by the seconds the tool would have slept.
+fn fake_clock(base_url: &str) -> Box<dyn FnMut(u64)> {
+    let url = format!("{base_url}/_fake/advance");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .build()
+        .new_agent();
+    Box::new(move |seconds| {
+        if let Err(e) = agent.post(&url).send_json(json!({ "seconds": seconds })) {
+            tracing::warn!("--fake-clock: could not move the emulator's clock: {e}");
+        }
+    })
 }
 
 /// Passes a reply with one of the `ok` statuses; turns any other into an error.
@@ -183,11 +211,7 @@ impl Cloud for DigitalOcean {
             .filter(|a| a.kind == "snapshot")
             .map(|a| SnapshotAction {
                 id: a.id.unwrap_or_default(),
-                status: match a.status.as_str() {
-                    "completed" => ActionStatus::Completed,
-                    "errored" => ActionStatus::Errored,
-                    _ => ActionStatus::InProgress,
-                },
+                status: ActionStatus::from_api(&a.status),
                 started_at: a.started_at,
             })
             .collect())
@@ -252,8 +276,11 @@ impl Cloud for DigitalOcean {
             let error = match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
                 Ok(reply) if reply.status == 422 => return self.declined(droplet_id, &path, reply),
                 Ok(reply) => {
-                    return expect(reply, &format!("POST {path}"), &[201, 200])
-                        .map(|_| Started::Now);
+                    return expect(reply, &format!("POST {path}"), &[201, 200]).map(|reply| {
+                        Started::Now {
+                            action: wire::started_action(&reply.body),
+                        }
+                    });
                 }
                 Err(Failed {
                     error,
@@ -267,16 +294,18 @@ impl Cloud for DigitalOcean {
             tracing::warn!("{error}; checking whether the snapshot started anyway");
             self.http.pause(AMBIGUITY_PAUSE);
             match self.snapshot_started(droplet_id, sent_at) {
-                Ok(true) => {
+                Ok(Some(action)) => {
                     tracing::warn!(
                         "droplet {droplet_id}: the snapshot did start; not asking again"
                     );
-                    return Ok(Started::Now);
+                    return Ok(Started::Now {
+                        action: Some(action),
+                    });
                 }
-                Ok(false) if attempt < TRIES => {
+                Ok(None) if attempt < TRIES => {
                     tracing::warn!("droplet {droplet_id}: no snapshot started; asking again");
                 }
-                Ok(false) => return Err(error),
+                Ok(None) => return Err(error),
                 Err(check) if check.is_fatal() => return Err(check),
                 Err(check) => {
                     return Err(CloudError::Transport {
@@ -290,5 +319,97 @@ impl Cloud for DigitalOcean {
                 }
             }
         }
+    }
+
+    fn action_statuses(&mut self, ids: &[u64]) -> Result<BTreeMap<u64, ActionStatus>, CloudError> {
+        actions::statuses(&mut self.http, ids)
+    }
+
+    fn droplet_state(&mut self, droplet_id: u64) -> Result<DropletState, CloudError> {
+        let path = format!("/v2/droplets/{droplet_id}");
+        let reply = self
+            .http
+            .call(&Method::Get, &path, Repeat::Safe)
+            .map_err(|f| f.error)?;
+        let reply = expect(reply, &format!("GET {path}"), &[200])?;
+        wire::droplet_state(&reply.body).ok_or_else(|| CloudError::Malformed {
+            request: format!("GET {path}"),
+            detail: "the droplet has no readable `status` or `locked`".to_string(),
+        })
+    }
+
+    fn power(&mut self, droplet_id: u64, action: PowerAction) -> Result<Started, CloudError> {
+        let path = format!("/v2/droplets/{droplet_id}/actions");
+        let body = Method::Post(json!({ "type": action.api_type() }));
+        let request = format!("POST {path} ({})", action.api_type());
+        match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
+            Ok(reply) if reply.status == 422 => {
+                let (_, message, _) = wire::error(&reply.body);
+                if message.to_ascii_lowercase().contains("pending event") {
+                    Ok(Started::DropletBusy)
+                } else {
+                    Err(reply.error(&request))
+                }
+            }
+            Ok(reply) => expect(reply, &request, &[201, 200]).map(|reply| Started::Now {
+                action: wire::started_action(&reply.body),
+            }),
+            Err(Failed {
+                error,
+                maybe_applied: true,
+            }) => {
+                // Power actions are watched through the droplet's status, which tells whether
+                // this one took effect; asking twice could only meet a 422.
+                tracing::warn!(
+                    "{error}; droplet {droplet_id}: watching its status to see whether the {} took \
+                     effect",
+                    action.api_type()
+                );
+                Ok(Started::Now { action: None })
+            }
+            Err(f) => Err(f.error),
+        }
+    }
+
+    fn droplet_actions(&mut self, droplet_id: u64) -> Result<Vec<DropletAction>, CloudError> {
+        let actions = self.actions(&format!("/v2/droplets/{droplet_id}/actions"))?;
+        Ok(actions
+            .into_iter()
+            .map(|a| DropletAction {
+                id: a.id.unwrap_or_default(),
+                kind: a.kind,
+                status: ActionStatus::from_api(&a.status),
+                started_at: a.started_at,
+                completed_at: a.completed_at,
+            })
+            .collect())
+    }
+
+    fn find_snapshots(&mut self, wanted: &[(u64, String)]) -> Result<Vec<Snapshot>, CloudError> {
+        // One walk of the account's listing: fewer requests than one per droplet whenever
+        // droplets hold fewer than 200 snapshots each.
+        let query = "resource_type=droplet&";
+        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")?;
+        Ok(items
+            .iter()
+            .filter_map(|item| wire::snapshot(item).ok())
+            .filter(|s| {
+                wanted
+                    .iter()
+                    .any(|(d, n)| *d == s.droplet_id && *n == s.name)
+            })
+            .collect())
+    }
+
+    fn pause(&mut self, duration: Duration) {
+        self.http.pause(duration);
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.http.elapsed()
+    }
+
+    fn now(&self) -> Option<Timestamp> {
+        self.http.date
     }
 }

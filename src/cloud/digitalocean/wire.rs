@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::cloud::DropletState;
 use crate::core::model::{Droplet, Snapshot};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -92,6 +93,11 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
             .get("locked")
             .and_then(Value::as_bool)
             .ok_or_else(|| fail("`locked` is missing or not true/false".into()))?,
+        status: v
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         tags: strings(v, "tags").map_err(fail)?,
     })
 }
@@ -138,8 +144,31 @@ pub struct Action {
     pub kind: String,
     pub status: String,
     pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
     /// For a transfer, the region it copies to.
     pub region: Option<String>,
+}
+
+/// The id of the action a `POST …/actions` started (`{"action": {"id": …}}`).
+pub fn started_action(body: &[u8]) -> Option<u64> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    id(v.pointer("/action/id"))
+}
+
+/// The `status` and `locked` of a `GET /v2/droplets/{id}` reply.
+pub fn droplet_state(body: &[u8]) -> Option<DropletState> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    Some(DropletState {
+        status: v.pointer("/droplet/status")?.as_str()?.to_string(),
+        locked: v.pointer("/droplet/locked")?.as_bool()?,
+    })
+}
+
+/// A time field, `None` when absent, null or unreadable.
+fn time(v: &Value, field: &str) -> Option<Timestamp> {
+    v.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| Timestamp::parse(s).ok())
 }
 
 /// Reads an action; `None` if it has no type or status.
@@ -148,10 +177,8 @@ pub fn action(v: &Value) -> Option<Action> {
         id: id(v.get("id")),
         kind: v.get("type")?.as_str()?.to_string(),
         status: v.get("status")?.as_str()?.to_string(),
-        started_at: v
-            .get("started_at")
-            .and_then(Value::as_str)
-            .and_then(|s| Timestamp::parse(s).ok()),
+        started_at: time(v, "started_at"),
+        completed_at: time(v, "completed_at"),
         region: v
             .get("region_slug")
             .and_then(Value::as_str)

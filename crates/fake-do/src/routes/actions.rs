@@ -1,4 +1,5 @@
-//! Droplet actions, image actions and the account-wide action list.
+//! Droplet actions, image actions and the account-wide action list (newest
+//! first; the per-resource lists are oldest first).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -65,6 +66,12 @@ impl Scope {
         }
     }
 
+    /// The account-wide list is newest first (descending id), as the real
+    /// `GET /v2/actions` is; a droplet's or an image's list is oldest first.
+    fn newest_first(self) -> bool {
+        matches!(self, Scope::Any)
+    }
+
     /// How a one-page list shows its empty `links`: `{}` for a droplet's
     /// actions (the `dropletActions_list` example), `{"pages": {}}` for the
     /// image actions and the account-wide list.
@@ -94,7 +101,11 @@ fn list(shared: &Shared, scope: Scope, uri: &Uri) -> Result<Json<Value>, ApiErro
     let query = ListQuery::from_uri(uri)?;
     let world = lock(shared);
     scope.check_exists(&world)?;
-    let actions: Vec<&ActionState> = world.actions.values().filter(|a| scope.holds(a)).collect();
+    let mut actions: Vec<&ActionState> =
+        world.actions.values().filter(|a| scope.holds(a)).collect();
+    if scope.newest_first() {
+        actions.reverse();
+    }
     Ok(Json(query.envelope(
         "actions",
         &actions,

@@ -23,6 +23,7 @@ pub fn routes() -> Router<Shared> {
         .route("/_fake/advance", post(advance))
         .route("/_fake/faults", post(add_fault).delete(clear_faults))
         .route("/_fake/lock", post(set_lock))
+        .route("/_fake/ignore_shutdown", post(set_ignore_shutdown))
         .route("/_fake/fail", post(fail_actions))
         .route("/_fake/date_format", post(set_date_format))
         .route("/_fake/release", post(release))
@@ -109,6 +110,26 @@ async fn set_lock(State(shared): State<Shared>, body: Bytes) -> Response {
     match world.set_locked(request.droplet_id, request.locked) {
         Some(droplet) => Json(json!({ "droplet": droplet })).into_response(),
         None => reject(ApiError::not_found()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct IgnoreShutdown {
+    droplet_id: u64,
+    ignores: bool,
+}
+
+/// `{"droplet_id": N, "ignores": bool}` → 204, or 404 for an unknown
+/// droplet: whether a completed `shutdown` leaves the droplet running.
+async fn set_ignore_shutdown(State(shared): State<Shared>, body: Bytes) -> Response {
+    let request: IgnoreShutdown = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return reject(error),
+    };
+    if lock(&shared).set_ignores_shutdown(request.droplet_id, request.ignores) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        reject(ApiError::not_found())
     }
 }
 

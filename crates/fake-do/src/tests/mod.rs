@@ -4,6 +4,7 @@ mod client;
 mod fixtures;
 mod requests;
 
+mod action_order;
 mod actions;
 mod auth_headers;
 mod control;
@@ -11,6 +12,7 @@ mod date_format;
 mod faults;
 mod hold;
 mod ids_and_deletes;
+mod ignores_shutdown;
 mod listing_lag;
 mod pagination;
 mod seed;
