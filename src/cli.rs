@@ -29,15 +29,18 @@ Exit codes:
      not trustworthy), the run stopped early, or every droplet failed
   2  usage: a bad flag or value; nothing was done
   3  partly done: some droplets failed, are overdue (newest snapshot older than twice -s),
-     had a snapshot action end errored or had deletions withheld; an item could not be
-     read; or --max-delete held deletions back
+     had a snapshot action end errored or had deletions withheld; a --wait timed out, a
+     hook failed or a droplet was left powered off; an item could not be read; or
+     --max-delete held deletions back
   4  another run with the same tag holds the lock; nothing was done
-  5  interrupted by SIGTERM or SIGINT; the report shows what was done (a second signal
-     exits at once)
+  5  interrupted by SIGTERM or SIGINT; the report shows what was done (with --power-off,
+     after the droplets it powered off are on again; a second signal exits at once and
+     names them)
 
 Examples:
   do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
-  do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m";
+  do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m
+  do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook";
 
 /// Snapshot DigitalOcean droplets carrying a tag, copy the snapshots to more regions, and prune
 /// them under a stacked retention policy.
@@ -142,7 +145,7 @@ pub struct Cli {
 
     /// Give up waiting after this long in all: what is still in progress is reported, exit 3
     #[arg(long, value_name = "SECONDS", default_value = "7200", value_parser = parse_seconds,
-          help_heading = WAITING)]
+          allow_hyphen_values = true, help_heading = WAITING)]
     pub wait_timeout: Duration,
 
     /// Consistent snapshots: shut each due, running droplet down (gracefully, then hard after
@@ -153,12 +156,12 @@ pub struct Cli {
 
     /// With --power-off: how long a graceful shutdown may take before the power is cut
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = parse_seconds,
-          help_heading = WAITING)]
+          allow_hyphen_values = true, help_heading = WAITING)]
     pub shutdown_timeout: Duration,
 
     /// With --power-off: at most N droplets are powered off at the same time
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive,
-          help_heading = WAITING)]
+          allow_hyphen_values = true, help_heading = WAITING)]
     pub max_down: usize,
 
     /// Run CMD (with sh -c) before and after each droplet's snapshot, e.g. to flush and lock a
@@ -170,7 +173,7 @@ pub struct Cli {
 
     /// Kill a hook that runs longer than this (it then counts as failed)
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds,
-          help_heading = WAITING)]
+          allow_hyphen_values = true, help_heading = WAITING)]
     pub hook_timeout: Duration,
 
     /// Testing aid: never really sleep between retries, only log how long the wait would be

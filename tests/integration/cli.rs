@@ -190,3 +190,23 @@ fn syslog_without_a_socket_says_so_and_still_logs() {
         run.expect_stderr("AGE 6h is younger than -s 1d");
     }
 }
+
+#[test]
+fn bad_waiting_and_power_values_are_usage_errors_naming_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--wait-timeout", "0"], "--wait-timeout"),
+        (&["--wait-timeout", "soon"], "--wait-timeout"),
+        (&["--shutdown-timeout", "-5"], "--shutdown-timeout"),
+        (&["--max-down", "0"], "--max-down"),
+        (&["--max-down", "1.5"], "--max-down"),
+        (&["--hook-timeout", "9999999"], "--hook-timeout"),
+        (&["--hook", "  "], "--hook"),
+    ];
+    for (args, flag) in cases {
+        let mut all = vec!["-s", "1d", "--token", "/dev/null"];
+        all.extend_from_slice(args);
+        let run = do_snapshot(&all);
+        run.expect_code(2).expect_no_panic();
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+}

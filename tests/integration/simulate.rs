@@ -125,3 +125,21 @@ fn simulate_needs_no_token_and_no_network() {
     run.expect_code(0).expect_no_panic();
     assert_eq!(run.stdout.lines().count(), 2 + 24 + 2);
 }
+
+#[test]
+fn waiting_and_powering_off_predict_the_same_snapshots() {
+    let plain = do_snapshot(SEED_EXAMPLE);
+    plain.expect_code(0);
+    for extra in [
+        &["--wait"][..],
+        &["--power-off"],
+        &["--power-off", "--hook", "false", "-r", "lon1"],
+    ] {
+        let mut args = SEED_EXAMPLE.to_vec();
+        args.extend_from_slice(extra);
+        let run = do_snapshot(&args);
+        run.expect_code(0).expect_no_panic();
+        assert_eq!(run.stdout, plain.stdout, "{extra:?}");
+        assert!(run.stdout.starts_with(SEED_TABLE));
+    }
+}
