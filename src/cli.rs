@@ -176,6 +176,28 @@ pub struct Cli {
           allow_hyphen_values = true, help_heading = WAITING)]
     pub hook_timeout: Duration,
 
+    /// Also snapshot the block-storage volumes attached to each tagged droplet, under the same
+    /// -s and -k, each volume judged on its own snapshots (they stay in their region: volume
+    /// snapshots cannot be copied)
+    #[arg(long, help_heading = VOLUMES)]
+    pub volumes: bool,
+
+    /// Prefix of volume snapshot names; $volume, $droplet and $tag are replaced
+    #[arg(long, value_name = "PREFIX", default_value = "$volume-autosnapshot-",
+          value_parser = trimmed, help_heading = VOLUMES)]
+    pub volume_prefix: String,
+
+    /// Snapshots whose droplet (or volume) no longer exists: report them, prune them under the
+    /// policy as if still tagged (always keeping the newest), or keep them without a word
+    #[arg(long, value_name = "WHAT", value_enum, default_value = "report", help_heading = VOLUMES)]
+    pub orphans: OrphansArg,
+
+    /// Price of snapshot storage for the cost figures, in USD per GB-month (DigitalOcean's list
+    /// price for snapshots, 0.06, as of December 2026)
+    #[arg(long, value_name = "USD", default_value_t = 0.06, value_parser = parse_price,
+          help_heading = VOLUMES)]
+    pub price_per_gb: f64,
+
     /// Testing aid: never really sleep between retries, only log how long the wait would be
     #[arg(long, hide = true)]
     pub virtual_sleep: bool,
@@ -185,6 +207,17 @@ pub struct Cli {
     #[arg(long, hide = true)]
     pub fake_clock: bool,
 }
+
+/// `--orphans`' values.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrphansArg {
+    Report,
+    Prune,
+    Keep,
+}
+
+/// The `--help` heading of volumes, orphans and cost.
+const VOLUMES: &str = "Volumes, orphans and cost";
 
 /// The `--help` heading of the flags that make one run finish the job.
 const WAITING: &str = "Waiting, powered-off snapshots and hooks";
@@ -249,6 +282,15 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| {
             format!("`{text}` is not a number of seconds above 0 and at most 604800 (a week)")
         })
+}
+
+/// A price: a number, 0 or more.
+fn parse_price(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite() && (0.0..=1000.0).contains(p))
+        .ok_or_else(|| format!("`{text}` is not a price in USD per GB-month, e.g. 0.06"))
 }
 
 fn parse_positive(text: &str) -> Result<usize, String> {

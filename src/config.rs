@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, OrphansArg};
 use crate::core::naming::{PrefixError, PrefixTemplate};
 use crate::core::plan::Settings;
 use crate::core::policy::Policy;
-use crate::run::{Finish, Hook, PowerOff};
+use crate::run::{Finish, Hook, Options, Orphans, PowerOff};
 use crate::simulate::Schedule;
 use crate::time::Timestamp;
 use crate::token::{self, Token, TokenError};
@@ -21,9 +21,9 @@ pub struct Config {
     pub json: bool,
     /// `-q`: no report when the run went well.
     pub quiet: bool,
-    pub max_delete: Option<usize>,
-    /// `--wait`, `--power-off` and `--hook`, when any is given.
-    pub finish: Option<Finish>,
+    /// How the run acts (`--max-delete`, `--wait`, `--power-off`, `--hook`, `--volumes`,
+    /// `--orphans`, `--price-per-gb`); `dry_run` is the mode's.
+    pub options: Options,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -84,6 +84,8 @@ pub enum ConfigError {
          lengthen INTERVAL or shorten DURATION"
     )]
     TooManyRuns(u64),
+    #[error("--volume-prefix {0}")]
+    VolumePrefix(PrefixError),
     #[error(
         "--hook: the command is empty; give a shell command, e.g. --hook /etc/do-snapshot/hook"
     )]
@@ -149,6 +151,14 @@ impl Config {
         };
         let mut warnings = settings.policy.warnings(settings.snapshot_every);
         warnings.extend(months_warning(&cli));
+        let volumes = if cli.volumes {
+            let template = PrefixTemplate::parse_volume(&cli.volume_prefix)
+                .map_err(ConfigError::VolumePrefix)?;
+            warnings.extend(volume_limit_warning(&settings));
+            Some(template)
+        } else {
+            None
+        };
         let mut finish = finish(&cli, env)?;
         if cli.simulate.is_some()
             && let Some(f) = &mut finish
@@ -208,10 +218,37 @@ impl Config {
             mode,
             json: cli.json,
             quiet: cli.quiet,
-            max_delete: cli.max_delete,
-            finish,
+            options: Options {
+                dry_run: false,
+                max_delete: cli.max_delete,
+                finish,
+                volumes,
+                orphans: match cli.orphans {
+                    OrphansArg::Report => Orphans::Report,
+                    OrphansArg::Prune => Orphans::Prune,
+                    OrphansArg::Keep => Orphans::Keep,
+                },
+                price_per_gb: cli.price_per_gb,
+            },
             warnings,
         })
+    }
+}
+
+/// A warning when the policy can hold more snapshots of a volume than DigitalOcean allows.
+fn volume_limit_warning(settings: &Settings) -> Option<String> {
+    let limit = crate::run::MAX_PER_VOLUME as u64;
+    match settings.policy.most_held(settings.snapshot_every) {
+        Some(most) if most <= limit => None,
+        Some(most) => Some(format!(
+            "--volumes: this policy can hold up to {most} snapshots of a volume, more than the \
+             {limit} DigitalOcean allows; a volume at the limit gets no new snapshot (the run \
+             says so and exits 3): keep fewer with -k"
+        )),
+        None => Some(format!(
+            "--volumes: this policy keeps snapshots without bound, but DigitalOcean allows {limit} \
+             a volume; end it with a rule that deletes, e.g. -k 0d:6m"
+        )),
     }
 }
 

@@ -78,7 +78,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
         // From here on nothing the program writes can carry the token's value.
         real.api.token.protect_output();
         // Nor can a hook see it.
-        if let Some(hook) = config.finish.as_mut().and_then(|f| f.hook.as_mut()) {
+        if let Some(hook) = config.options.finish.as_mut().and_then(|f| f.hook.as_mut()) {
             hook.hidden = real.api.token.carriers();
         }
     }
@@ -102,19 +102,18 @@ fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
 }
 
 fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit {
-    let options = Options {
-        dry_run: false,
-        max_delete: config.max_delete,
-        finish: config.finish.clone(),
+    let outcome = match simulate::simulate(
+        &config.settings,
+        schedule,
+        &config.options,
+        simulate::MAX_VISITS,
+    ) {
+        Ok(o) => o,
+        Err(e @ simulate::SimulateError::TooLong { .. }) => {
+            return fail(syslog, &e.to_string(), Exit::Usage);
+        }
+        Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
     };
-    let outcome =
-        match simulate::simulate(&config.settings, schedule, &options, simulate::MAX_VISITS) {
-            Ok(o) => o,
-            Err(e @ simulate::SimulateError::TooLong { .. }) => {
-                return fail(syslog, &e.to_string(), Exit::Usage);
-            }
-            Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
-        };
     let text = if config.json {
         json_text(&report::simulation_json(&outcome))
     } else {
@@ -134,8 +133,7 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
     let options = Options {
         dry_run: real.dry_run,
-        max_delete: config.max_delete,
-        finish: config.finish.clone(),
+        ..config.options.clone()
     };
     let report = match run::run_once(&mut cloud, &config.settings, &options) {
         Ok(r) => r,

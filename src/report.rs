@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::core::span::human;
 use crate::exit::Exit;
 use crate::run::{
-    HookResult, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport, WaitState,
+    HookResult, NewestSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport,
+    WaitState,
 };
 use crate::sanitize::Clean;
 use crate::simulate::Outcome;
@@ -45,45 +46,36 @@ pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
 /// One row per droplet: snapshots found, the newest one's age, deleted, transfers, and the
 /// snapshot decision.
 pub fn run_table(report: &RunReport) -> String {
-    let rows: Vec<[String; 7]> = report
-        .droplets
-        .iter()
-        .map(|d| {
-            let snapshot = match &d.snapshot {
-                SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
-                SnapshotOutcome::Taken { name } => {
-                    format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
-                }
-                SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
-                SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
-                SnapshotOutcome::Failed => "FAILED".to_string(),
-                SnapshotOutcome::NotAttempted => "not attempted (the run stopped)".to_string(),
-            };
-            let mut deleted = d.deleted.len().to_string();
-            if d.held_back > 0 {
-                let _ = write!(deleted, " (+{} held)", d.held_back);
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for d in &report.droplets {
+        let snapshot = match &d.snapshot {
+            SnapshotOutcome::Taken { name } => {
+                format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
             }
-            if d.deletes_withheld.is_some() {
-                deleted = "withheld".to_string();
-            }
-            let mut newest = d
-                .newest
-                .as_ref()
-                .map_or_else(|| "none".to_string(), |n| human(n.age_seconds));
-            if d.overdue {
-                newest.push_str(" OVERDUE");
-            }
-            [
-                Clean(&d.name).to_string(),
-                d.id.to_string(),
-                d.owned.to_string(),
-                newest,
-                deleted,
-                d.transfers.len().to_string(),
-                snapshot,
-            ]
-        })
-        .collect();
+            other => outcome_text(other),
+        };
+        rows.push([
+            Clean(&d.name).to_string(),
+            d.id.to_string(),
+            d.owned.to_string(),
+            newest_text(d.newest.as_ref(), d.overdue),
+            deleted_text(d.deleted.len(), d.held_back, d.deletes_withheld.is_some()),
+            d.transfers.len().to_string(),
+            snapshot,
+        ]);
+        // Each volume on a row of its own under its droplet.
+        for v in &d.volumes {
+            rows.push([
+                format!("  └ {}", Clean(&v.name)),
+                v.id.chars().take(8).collect(),
+                v.owned.to_string(),
+                newest_text(v.newest.as_ref(), v.overdue),
+                deleted_text(v.deleted.len(), v.held_back, v.deletes_withheld.is_some()),
+                "-".to_string(),
+                outcome_text(&v.snapshot),
+            ]);
+        }
+    }
     let header = [
         "Droplet",
         "Id",
@@ -163,6 +155,22 @@ pub fn run_table(report: &RunReport) -> String {
                 power_note(power, report.dry_run)
             );
         }
+        for v in &d.volumes {
+            let name = format!("{}/{}", Clean(&d.name), Clean(&v.name));
+            for e in &v.errors {
+                let _ = writeln!(out, "error: {name}: {}", Clean(e));
+            }
+            if let Some(why) = &v.deletes_withheld {
+                let _ = writeln!(
+                    out,
+                    "withheld: {name}: nothing deleted because {}",
+                    Clean(why)
+                );
+            }
+            if v.overdue {
+                let _ = writeln!(out, "overdue: {name}: its newest snapshot is too old");
+            }
+        }
         for h in &d.hooks {
             let result = match (h.result, h.exit_code) {
                 (HookResult::Ok, _) => "ok".to_string(),
@@ -194,6 +202,42 @@ pub fn run_table(report: &RunReport) -> String {
     if let Some(why) = &report.stopped {
         let _ = writeln!(out, "stopped: {}", Clean(why));
     }
+    if !report.orphans.is_empty() {
+        let _ = writeln!(
+            out,
+            "Orphans (their droplet or volume no longer exists; they are still billed):"
+        );
+        for o in &report.orphans {
+            let _ = write!(
+                out,
+                "  {} {} ({}): {} snapshot(s), {:.2} GB, {:.2} USD a month",
+                o.kind,
+                Clean(&o.id.to_string().replace('"', "")),
+                Clean(&o.name),
+                o.snapshots.len(),
+                o.size_gigabytes,
+                o.monthly_cost
+            );
+            if !o.deleted.is_empty() {
+                let verb = if report.dry_run {
+                    "would delete"
+                } else {
+                    "deleted"
+                };
+                let _ = write!(out, "; {verb} {}", o.deleted.len());
+            }
+            if o.deletes_withheld.is_some() {
+                out.push_str("; deletions withheld");
+            }
+            out.push('\n');
+        }
+    }
+    if report.volumes_stay {
+        out.push_str(
+            "note: volume snapshots stay in their volume's region (DigitalOcean cannot copy them); \
+             -r copies droplet snapshots only\n",
+        );
+    }
     let held = report.held_back();
     if held > 0 {
         let _ = writeln!(
@@ -201,10 +245,55 @@ pub fn run_table(report: &RunReport) -> String {
             "--max-delete held back {held} deletion(s); they remain for the next run"
         );
     }
+    let _ = writeln!(
+        out,
+        "Storage: {:.2} GB of snapshots{}, {:.2} USD a month at {} USD per GB-month",
+        report.storage.gigabytes,
+        if report.dry_run {
+            " after the deletions"
+        } else {
+            ""
+        },
+        report.storage.monthly_cost,
+        report.storage.price_per_gb
+    );
     if report.dry_run {
         out.push_str("Dry run: nothing was changed.\n");
     }
     out
+}
+
+/// The snapshot column for anything but a droplet's snapshot taken this run.
+fn outcome_text(outcome: &SnapshotOutcome) -> String {
+    match outcome {
+        SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
+        SnapshotOutcome::Taken { name } => format!("taken: {}", Clean(name)),
+        SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
+        SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
+        SnapshotOutcome::Failed => "FAILED".to_string(),
+        SnapshotOutcome::NotAttempted => "not attempted (the run stopped)".to_string(),
+    }
+}
+
+/// The age of the newest snapshot, and whether backups have fallen behind.
+fn newest_text(newest: Option<&NewestSnapshot>, overdue: bool) -> String {
+    let mut text = newest.map_or_else(|| "none".to_string(), |n| human(n.age_seconds));
+    if overdue {
+        text.push_str(" OVERDUE");
+    }
+    text
+}
+
+/// The deletions column.
+fn deleted_text(deleted: usize, held_back: usize, withheld: bool) -> String {
+    if withheld {
+        return "withheld".to_string();
+    }
+    let mut text = deleted.to_string();
+    if held_back > 0 {
+        let _ = write!(text, " (+{held_back} held)");
+    }
+    text
 }
 
 /// How the wait for a snapshot taken this run ended, for its table cell.
@@ -268,5 +357,7 @@ pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
         "interrupted": report.interrupted,
         "overdue_after_seconds": report.overdue_after_seconds,
         "droplets": report.droplets,
+        "orphans": report.orphans,
+        "storage": report.storage,
     })
 }

@@ -8,7 +8,7 @@ use crate::cloud::memory::MemoryCloud;
 use crate::core::model::Snapshot;
 use crate::core::plan::Settings;
 use crate::core::span::Span;
-use crate::run::{Options, SnapshotOutcome, run_once};
+use crate::run::{Options, Orphans, SnapshotOutcome, run_once};
 use crate::time::Timestamp;
 
 /// The simulated droplet's name, as in the seed's output.
@@ -71,6 +71,11 @@ pub fn simulate(
     options: &Options,
     max_visits: u64,
 ) -> Result<Outcome, SimulateError> {
+    // The simulated account holds one droplet and nothing else: no orphans to look for.
+    let options = &Options {
+        orphans: Orphans::Keep,
+        ..options.clone()
+    };
     let region = "nyc3";
     let mut cloud = MemoryCloud::new(DROPLET, &settings.tag, region, schedule.start);
     let end = schedule.start.as_second() + schedule.duration.seconds();

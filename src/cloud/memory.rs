@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{Cloud, CloudError, Deleted, DropletState, Inventory, PowerAction, Started};
+use super::{
+    Cloud, CloudError, Deleted, DropletState, Inventory, PowerAction, Started, VolumeInventory,
+};
 use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
@@ -37,6 +39,7 @@ impl MemoryCloud {
                 locked: false,
                 status: "active".to_string(),
                 tags: vec![tag.to_string()],
+                volume_ids: Vec::new(),
             }],
             snapshots: Vec::new(),
             next_id: 1,
@@ -160,6 +163,27 @@ impl Cloud for MemoryCloud {
             })
             .cloned()
             .collect())
+    }
+
+    fn volumes(&mut self) -> Result<VolumeInventory, CloudError> {
+        // The simulated droplet has no volume.
+        Ok(VolumeInventory::default())
+    }
+
+    fn snapshot_volume(&mut self, _volume_id: &str, _name: &str) -> Result<(), CloudError> {
+        Ok(())
+    }
+
+    fn delete_volume_snapshot(&mut self, _snapshot_id: &str) -> Result<Deleted, CloudError> {
+        Ok(Deleted::AlreadyGone)
+    }
+
+    fn droplet_exists(&mut self, droplet_id: u64) -> Result<bool, CloudError> {
+        Ok(self.droplets.iter().any(|d| d.id == droplet_id))
+    }
+
+    fn volume_exists(&mut self, _volume_id: &str) -> Result<bool, CloudError> {
+        Ok(false)
     }
 
     fn pause(&mut self, _duration: Duration) {

@@ -13,7 +13,7 @@ use std::time::Duration;
 pub use error::CloudError;
 
 use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
-use crate::core::model::{Droplet, Snapshot};
+use crate::core::model::{Droplet, Snapshot, Volume, VolumeSnapshot};
 use crate::time::Timestamp;
 
 /// Everything a run decides from, read at the start of the run.
@@ -27,6 +27,19 @@ pub struct Inventory<'a> {
     pub snapshots: Cow<'a, [Snapshot]>,
     /// Items that could not be read, and whose deletions each one stops.
     pub unreadable: Vec<Unreadable>,
+}
+
+/// The account's volumes and volume snapshots (`--volumes`), read whole like the droplet
+/// snapshots: a volume's snapshots are judged on this listing.
+#[derive(Debug, Default)]
+pub struct VolumeInventory {
+    /// Every volume of the account.
+    pub volumes: Vec<Volume>,
+    /// Every volume snapshot of the account.
+    pub snapshots: Vec<VolumeSnapshot>,
+    /// Entries that could not be read: each names its volume when that much could be read
+    /// (its deletions wait), else none (every volume's deletions wait).
+    pub unreadable: Vec<(Option<String>, String)>,
 }
 
 /// A listed item that could not be understood.
@@ -132,6 +145,21 @@ pub trait Cloud {
     /// once their actions completed, to copy them to more regions. One missing may only be
     /// late to the listing.
     fn find_snapshots(&mut self, wanted: &[(u64, String)]) -> Result<Vec<Snapshot>, CloudError>;
+
+    /// Reads every volume and volume snapshot of the account.
+    fn volumes(&mut self) -> Result<VolumeInventory, CloudError>;
+
+    /// Takes a volume's snapshot, which is ready at once; must never take two, even when a
+    /// response is lost.
+    fn snapshot_volume(&mut self, volume_id: &str, name: &str) -> Result<(), CloudError>;
+
+    fn delete_volume_snapshot(&mut self, snapshot_id: &str) -> Result<Deleted, CloudError>;
+
+    /// Whether the droplet still exists (false only on the API's own 404).
+    fn droplet_exists(&mut self, droplet_id: u64) -> Result<bool, CloudError>;
+
+    /// Whether the volume still exists (false only on the API's own 404).
+    fn volume_exists(&mut self, volume_id: &str) -> Result<bool, CloudError>;
 
     /// Waits (really, or on the simulator's or a test's clock).
     fn pause(&mut self, duration: Duration);

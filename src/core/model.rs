@@ -17,10 +17,12 @@ pub struct Droplet {
     /// The droplet's own tags, to check that a listing by tag really returned only droplets
     /// carrying it.
     pub tags: Vec<String>,
+    /// Ids of the block-storage volumes attached to it.
+    pub volume_ids: Vec<String>,
 }
 
 /// A completed droplet snapshot (in-progress snapshots are invisible to the API's lists).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub id: u64,
     pub name: String,
@@ -34,6 +36,8 @@ pub struct Snapshot {
     pub droplet_id: u64,
     /// Regions holding a completed copy.
     pub regions: Vec<String>,
+    /// What it is billed for (compressed size), as the API reports it; 0 when unknown.
+    pub size_gigabytes: f64,
 }
 
 /// Characters of the time at the end of an owned snapshot's name: `YYYYMMDDTHHMMSSZ`.
@@ -60,6 +64,7 @@ impl Snapshot {
             stamp,
             droplet_id,
             regions,
+            size_gigabytes: 0.0,
         }
     }
 
@@ -67,4 +72,29 @@ impl Snapshot {
     pub fn time(&self) -> Timestamp {
         self.stamp.unwrap_or(self.created_at)
     }
+}
+
+/// A block-storage volume attached to a tagged droplet (`--volumes`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Volume {
+    /// A UUID.
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    /// The droplets it is attached to (at most one).
+    pub droplet_ids: Vec<u64>,
+}
+
+/// A volume's snapshot. Ids are UUIDs, and the snapshot stays in its volume's region: volume
+/// snapshots cannot be copied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VolumeSnapshot {
+    /// A UUID.
+    pub id: String,
+    /// The volume it was taken from (a UUID).
+    pub volume_id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub regions: Vec<String>,
+    pub size_gigabytes: f64,
 }

@@ -18,16 +18,22 @@ enum Part {
     Text(String),
     Droplet,
     Tag,
+    /// Only in `--volume-prefix`.
+    Volume,
 }
 
 /// Why a `-p` value is not a usable template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrefixError {
     #[error(
-        "`{text}` uses an unknown variable `${name}`; the variables are $droplet and $tag \
-         (write $$ for a literal $)"
+        "`{text}` uses an unknown variable `${name}`; the variables are {allowed} (write $$ \
+         for a literal $)"
     )]
-    UnknownVariable { text: String, name: String },
+    UnknownVariable {
+        text: String,
+        name: String,
+        allowed: &'static str,
+    },
     #[error("`{0}` has a `$` that starts no variable; write $droplet, $tag, or $$ for a literal $")]
     StrayDollar(String),
     #[error("`{0}` has a control character; snapshot names must be printable")]
@@ -37,6 +43,15 @@ pub enum PrefixError {
 impl PrefixTemplate {
     /// Parses `$droplet`, `${droplet}`, `$tag`, `${tag}` and `$$`; any other `$` is an error.
     pub fn parse(text: &str) -> Result<PrefixTemplate, PrefixError> {
+        Self::parse_with(text, false)
+    }
+
+    /// Parses a `--volume-prefix`: `$volume` too.
+    pub fn parse_volume(text: &str) -> Result<PrefixTemplate, PrefixError> {
+        Self::parse_with(text, true)
+    }
+
+    fn parse_with(text: &str, volumes: bool) -> Result<PrefixTemplate, PrefixError> {
         if text.chars().any(char::is_control) {
             return Err(PrefixError::Control(text.to_string()));
         }
@@ -65,11 +80,17 @@ impl PrefixTemplate {
             let part = match name {
                 "droplet" => Part::Droplet,
                 "tag" => Part::Tag,
+                "volume" if volumes => Part::Volume,
                 "" => return Err(PrefixError::StrayDollar(text.to_string())),
                 other => {
                     return Err(PrefixError::UnknownVariable {
                         text: text.to_string(),
                         name: other.to_string(),
+                        allowed: if volumes {
+                            "$volume, $droplet and $tag"
+                        } else {
+                            "$droplet and $tag"
+                        },
                     });
                 }
             };
@@ -88,16 +109,74 @@ impl PrefixTemplate {
 
     /// The prefix for one droplet.
     pub fn expand(&self, droplet: &str, tag: &str) -> Prefix {
+        self.expand_volume("", droplet, tag)
+    }
+
+    /// The prefix for one volume of a droplet.
+    pub fn expand_volume(&self, volume: &str, droplet: &str, tag: &str) -> Prefix {
         let mut out = String::new();
         for part in &self.parts {
             out.push_str(match part {
                 Part::Text(t) => t,
                 Part::Droplet => droplet,
                 Part::Tag => tag,
+                Part::Volume => volume,
             });
         }
         Prefix(out)
     }
+
+    /// For a snapshot whose droplet or volume no longer exists: the prefix its name was made
+    /// with and the name it gives that volume (or, without `$volume`, that droplet), when its
+    /// name is this template (with `tag`, and any droplet or volume name in place of `$droplet`
+    /// and `$volume`) followed by a real UTC time. Each variable stands for the same non-empty
+    /// text wherever it appears.
+    pub fn former(&self, snapshot: &Snapshot, tag: &str) -> Option<(Prefix, String)> {
+        snapshot.stamp?;
+        let name = &snapshot.name;
+        let head = name.get(..name.len().checked_sub(STAMP_LEN)?)?;
+        let mut bound = [None, None];
+        if !matches(&self.parts, head, tag, &mut bound) {
+            return None;
+        }
+        let [droplet, volume] = bound;
+        let (droplet, volume) = (droplet.unwrap_or(""), volume.unwrap_or(""));
+        let prefix = self.expand_volume(volume, droplet, tag);
+        let name = if self.parts.contains(&Part::Volume) {
+            volume
+        } else {
+            droplet
+        };
+        Some((prefix, name.to_string()))
+    }
+}
+
+/// Whether `text` is `parts` with `tag` for `$tag`; `bound` holds what `$droplet` and
+/// `$volume` stand for once first met (backtracking over where each could end).
+fn matches<'a>(parts: &[Part], text: &'a str, tag: &str, bound: &mut [Option<&'a str>; 2]) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return text.is_empty();
+    };
+    let fixed = match first {
+        Part::Text(t) => Some(t.as_str()),
+        Part::Tag => Some(tag),
+        Part::Droplet => bound[0],
+        Part::Volume => bound[1],
+    };
+    if let Some(fixed) = fixed {
+        return text
+            .strip_prefix(fixed)
+            .is_some_and(|tail| matches(rest, tail, tag, bound));
+    }
+    let slot = usize::from(*first == Part::Volume);
+    for end in (1..=text.len()).filter(|e| text.is_char_boundary(*e)) {
+        bound[slot] = Some(&text[..end]);
+        if matches(rest, &text[end..], tag, bound) {
+            return true;
+        }
+    }
+    bound[slot] = None;
+    false
 }
 
 /// An expanded prefix: names the tool's snapshots of one droplet.
@@ -158,6 +237,41 @@ mod tests {
             );
         }
         assert!(PrefixTemplate::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn finds_the_prefix_a_former_droplet_or_volume_had() {
+        let snap = |name: &str| Snapshot::new(1, name.to_string(), Timestamp::EPOCH, 1, Vec::new());
+        let p = PrefixTemplate::parse("$droplet-autosnapshot-").unwrap();
+        let former = p.former(
+            &snap("old-web-autosnapshot-20260101T000000Z"),
+            "autosnapshot",
+        );
+        assert_eq!(
+            former,
+            Some((Prefix("old-web-autosnapshot-".into()), "old-web".into()))
+        );
+        for other in [
+            "old-web-autosnapshot-2026",
+            "-autosnapshot-20260101T000000Z",
+            "old-web-manual-20260101T000000Z",
+        ] {
+            assert_eq!(p.former(&snap(other), "autosnapshot"), None, "{other}");
+        }
+        // The tag is fixed; a variable met twice stands for the same text.
+        let p = PrefixTemplate::parse("$tag/$droplet.$droplet-").unwrap();
+        assert_eq!(
+            p.former(&snap("web/a.b.a.b-20260101T000000Z"), "web"),
+            Some((Prefix("web/a.b.a.b-".into()), "a.b".into()))
+        );
+        assert_eq!(p.former(&snap("web/a.b-20260101T000000Z"), "web"), None);
+        assert_eq!(p.former(&snap("db/a.a-20260101T000000Z"), "web"), None);
+        let v = PrefixTemplate::parse_volume("$volume-of-$droplet-").unwrap();
+        assert_eq!(
+            v.former(&snap("data-of-db-1-20260101T000000Z"), "t"),
+            Some((Prefix("data-of-db-1-".into()), "data".into()))
+        );
+        assert!(PrefixTemplate::parse("$volume-").is_err());
     }
 
     #[test]

@@ -23,13 +23,14 @@ pub struct Settings {
 }
 
 /// A snapshot the policy deletes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Doomed {
     pub id: u64,
     pub name: String,
     pub created_at: Timestamp,
     /// The rule that deletes it.
     pub rule: Rule,
+    pub size_gigabytes: f64,
 }
 
 /// A copy of a surviving snapshot to a region it is missing from.
@@ -67,7 +68,7 @@ pub struct Newest {
 }
 
 /// The plan for one droplet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub droplet_id: u64,
     pub droplet_name: String,
@@ -75,6 +76,8 @@ pub struct Plan {
     pub status: String,
     /// Owned snapshots found, before deletions.
     pub owned: usize,
+    /// What they take (`size_gigabytes` summed), before deletions.
+    pub owned_gigabytes: f64,
     /// Owned snapshots dated more than `FUTURE_SLACK` after `now`: never deleted, ignored for
     /// `-s`, worth a warning.
     pub future: usize,
@@ -104,6 +107,22 @@ pub fn overdue_after(snapshot_every: Span) -> i64 {
     (2 * every).max(every + 6 * 3_600)
 }
 
+/// What a plan is for: a droplet, or anything planned the way a droplet is (one of its volumes,
+/// which has no lock and no copies in other regions; the snapshots of a droplet or volume that
+/// no longer exists).
+#[derive(Clone, Debug)]
+pub struct Subject<'a> {
+    pub id: u64,
+    pub name: &'a str,
+    /// Another action blocks it: a due snapshot waits.
+    pub locked: bool,
+    pub status: &'a str,
+    /// Names its snapshots.
+    pub prefix: Prefix,
+    /// Regions every surviving snapshot should also be in.
+    pub regions: &'a [String],
+}
+
 /// Plans one droplet. `snapshots` are the droplet's snapshots (owned or not), ordered by
 /// `Snapshot::time`; `verdicts` is scratch space reused across calls to spare an allocation
 /// per droplet.
@@ -114,7 +133,26 @@ pub fn plan_droplet(
     now: Timestamp,
     verdicts: &mut Vec<Verdict>,
 ) -> Plan {
-    let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
+    let subject = Subject {
+        id: droplet.id,
+        name: &droplet.name,
+        locked: droplet.locked,
+        status: &droplet.status,
+        prefix: settings.prefix.expand(&droplet.name, &settings.tag),
+        regions: &settings.regions,
+    };
+    plan(&subject, snapshots, settings, now, verdicts)
+}
+
+/// Plans one subject under the settings' policy and `-s` (its regions and prefix are its own).
+pub fn plan(
+    subject: &Subject,
+    snapshots: &[Snapshot],
+    settings: &Settings,
+    now: Timestamp,
+    verdicts: &mut Vec<Verdict>,
+) -> Plan {
+    let prefix = &subject.prefix;
     let mut owned: Vec<(&Snapshot, Timestamp)> = Vec::with_capacity(snapshots.len());
     let mut disputed = Vec::new();
     for s in snapshots {
@@ -147,10 +185,11 @@ pub fn plan_droplet(
                 name: snap.name.clone(),
                 created_at: *time,
                 rule: rules[rule],
+                size_gigabytes: snap.size_gigabytes,
             });
             continue;
         }
-        for region in &settings.regions {
+        for region in subject.regions {
             if !snap.regions.contains(region) {
                 transfers.push(Transfer {
                     snapshot_id: snap.id,
@@ -173,7 +212,7 @@ pub fn plan_droplet(
     let due = newest.as_ref().is_none_or(|n| n.age >= every.seconds());
     let snapshot = match &newest {
         Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
-        _ if droplet.locked => SnapshotPlan::Locked,
+        _ if subject.locked => SnapshotPlan::Locked,
         _ => {
             let window_start = Timestamp::from_second(now.as_second() - every.seconds())
                 .unwrap_or(Timestamp::EPOCH);
@@ -197,10 +236,11 @@ pub fn plan_droplet(
         }
     };
     Plan {
-        droplet_id: droplet.id,
-        droplet_name: droplet.name.clone(),
-        status: droplet.status.clone(),
+        droplet_id: subject.id,
+        droplet_name: subject.name.to_string(),
+        status: subject.status.to_string(),
         owned: owned.len(),
+        owned_gigabytes: owned.iter().map(|(s, _)| s.size_gigabytes).sum(),
         future: owned.iter().filter(|(_, time)| !counts(time)).count(),
         overdue: newest
             .as_ref()
@@ -237,6 +277,7 @@ mod tests {
             locked,
             status: "active".to_string(),
             tags: vec!["autosnapshot".into()],
+            volume_ids: Vec::new(),
         }
     }
 

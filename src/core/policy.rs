@@ -86,11 +86,59 @@ impl Policy {
         }
         out
     }
+
+    /// The most snapshots this policy can hold of one droplet or volume when one is taken every
+    /// `snapshot_every` at most; `None` when it holds them without bound (no rule, or its
+    /// oldest rule keeps one per INTERVAL forever). An upper bound: each age band holds at most
+    /// one per its INTERVAL (and no more than one per `-s`), plus one at its edge.
+    pub fn most_held(&self, snapshot_every: Span) -> Option<u64> {
+        let every = snapshot_every.seconds().max(1);
+        let oldest = self.rules.first()?;
+        if oldest.interval.seconds() != 0 {
+            return None;
+        }
+        let per_band = |width: i64, interval: i64| {
+            if interval == 0 {
+                0
+            } else {
+                (width / interval.max(every)) as u64 + 1
+            }
+        };
+        // The youngest band (younger than every AGE) keeps everything; the newest snapshot is
+        // kept even when that band is empty.
+        let youngest = self.rules.last().map_or(0, |r| r.age.seconds());
+        let mut most = per_band(youngest, every).max(1);
+        for pair in self.rules.windows(2) {
+            let (older, younger) = (pair[0], pair[1]);
+            most += per_band(
+                older.age.seconds() - younger.age.seconds(),
+                younger.interval.seconds(),
+            );
+        }
+        Some(most)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_a_policy_holds() {
+        let policy =
+            |rules: &[&str]| Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect());
+        let day = Span::parse("1d").unwrap();
+        // A week of dailies (8 with the edge), then weeklies to a month (4), then nothing.
+        assert_eq!(policy(&["1w:1w", "0d:1m"]).most_held(day), Some(8 + 4));
+        // Keeping one a month forever, or having no rule, has no bound.
+        assert_eq!(policy(&["1m:1m"]).most_held(day), None);
+        assert_eq!(policy(&[]).most_held(day), None);
+        // Deleting everything past a day still keeps the newest.
+        assert_eq!(policy(&["0d:0d"]).most_held(day), Some(1));
+        // The seed README's policy: well under the 25 a volume may hold.
+        let seed = policy(&["3d:1d", "1w:1w", "1m:2m", "0d:6m"]);
+        assert!(seed.most_held(day).unwrap() <= 25);
+    }
 
     fn policy(rules: &[&str]) -> Policy {
         Policy::new(rules.iter().map(|r| Rule::parse(r).unwrap()).collect())

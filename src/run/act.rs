@@ -12,6 +12,8 @@ use crate::core::plan::{Doomed, Newest, Plan, SnapshotPlan, Transfer};
 use crate::core::recovery::{self, Recovery};
 use crate::sanitize::Clean;
 
+use super::volumes::{self, StagedVolume, VolumePlan};
+
 /// A droplet whose snapshot, waiting and power the finishing phase (`--wait`, `--power-off`,
 /// `--hook`) carries out, after every droplet has been planned and pruned.
 #[derive(Debug)]
@@ -20,6 +22,8 @@ pub struct Ready {
     pub droplet_name: String,
     /// Due, checked and clear: the snapshot to request, named when it is requested.
     pub take: Option<Prefix>,
+    /// Its volumes' due snapshots, taken just before its own.
+    pub volumes: Vec<StagedVolume>,
     /// With `--power-off`: what to do with the droplet's power.
     pub power: Option<PowerPlan>,
     /// A snapshot an earlier run left running on a droplet it powered off: wait for it, then
@@ -36,6 +40,7 @@ pub struct Ready {
 pub fn execute(
     cloud: &mut dyn Cloud,
     plan: Plan,
+    volumes: Vec<VolumePlan>,
     options: &Options,
     withheld: Option<String>,
     budget: &mut usize,
@@ -45,6 +50,7 @@ pub fn execute(
         droplet_name,
         status,
         owned,
+        owned_gigabytes,
         future: _,
         newest,
         overdue,
@@ -55,6 +61,15 @@ pub fn execute(
     } = plan;
     let mut report = DropletReport::new(droplet_id, String::new(), owned);
     report.newest = newest.map(NewestSnapshot::from);
+    report.storage_gigabytes = owned_gigabytes;
+    // Volumes' snapshots wait for the finishing phase when it brackets them: taken while the
+    // droplet is off, or between the hooks.
+    let stage_volumes = !options.dry_run
+        && options
+            .finish
+            .as_ref()
+            .is_some_and(|f| f.power_off.is_some() || f.hook.is_some());
+    let volume_hold = withheld.clone();
     let mut step = Step {
         cloud,
         name: Clean(&droplet_name),
@@ -66,11 +81,26 @@ pub fn execute(
         step.transfer(transfers, &mut report)?;
         let recovery = step.left_off(droplet_id, &status, &mut report)?;
         let take = step.snapshot(droplet_id, snapshot, &mut report)?;
+        let mut staged = Vec::new();
+        for vp in volumes {
+            let hold = volume_hold.as_ref();
+            let (v, stage, fatal) =
+                volumes::act(step.cloud, vp, options, hold, budget, stage_volumes);
+            if let Some(mut stage) = stage {
+                stage.index = report.volumes.len();
+                staged.push(stage);
+            }
+            report.volumes.push(v);
+            if let Some(e) = fatal {
+                return Err(e);
+            }
+        }
         ready = step.stage(
             droplet_id,
             &droplet_name,
             &status,
             take,
+            staged,
             recovery,
             &mut report,
         );
@@ -161,6 +191,7 @@ impl Step<'_> {
                 doomed.id,
                 doomed.rule
             );
+            report.storage_gigabytes -= doomed.size_gigabytes;
             report.deleted.push(DeletedSnapshot {
                 id: doomed.id,
                 name: doomed.name,
@@ -335,21 +366,27 @@ impl Step<'_> {
 
     /// What the finishing phase is to do for this droplet, if anything; in a dry run, what it
     /// would do goes into the report instead.
+    #[allow(clippy::too_many_arguments)]
     fn stage(
         &mut self,
         droplet_id: u64,
         droplet_name: &str,
         status: &str,
         take: Option<Prefix>,
+        volumes: Vec<StagedVolume>,
         recovery: Option<Recovery>,
         report: &mut DropletReport,
     ) -> Option<Ready> {
         let finish = self.options.finish.as_ref()?;
-        let would_take = matches!(report.snapshot, SnapshotOutcome::WouldTake { .. });
+        let would_take = matches!(report.snapshot, SnapshotOutcome::WouldTake { .. })
+            || report
+                .volumes
+                .iter()
+                .any(|v| matches!(v.snapshot, SnapshotOutcome::WouldTake { .. }));
         let power = finish.power_off.and_then(|_| {
             if recovery.is_some() {
                 Some(PowerPlan::Restore)
-            } else if !(take.is_some() || would_take) {
+            } else if !(take.is_some() || !volumes.is_empty() || would_take) {
                 None
             } else if status == "active" {
                 Some(PowerPlan::Cycle)
@@ -375,13 +412,14 @@ impl Step<'_> {
             }
             return None;
         }
-        if take.is_none() && recovery.is_none() {
+        if take.is_none() && volumes.is_empty() && recovery.is_none() {
             return None;
         }
         Some(Ready {
             droplet_id,
             droplet_name: droplet_name.to_string(),
             take,
+            volumes,
             power,
             running: match recovery {
                 Some(Recovery::AfterSnapshot { action }) => Some(action),
@@ -397,11 +435,19 @@ fn settle<T>(
     result: Result<T, CloudError>,
     report: &mut DropletReport,
 ) -> Result<Option<T>, CloudError> {
+    settle_into(result, &mut report.errors)
+}
+
+/// `settle`, recording into any list of errors (a volume's).
+pub fn settle_into<T>(
+    result: Result<T, CloudError>,
+    errors: &mut Vec<String>,
+) -> Result<Option<T>, CloudError> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(e) if e.is_fatal() => Err(e),
         Err(e) => {
-            report.errors.push(e.to_string());
+            errors.push(e.to_string());
             Ok(None)
         }
     }

@@ -26,6 +26,7 @@ use super::outcome::{
     WaitState,
 };
 use super::progress::Progress;
+use super::volumes;
 use crate::cloud::{Cloud, CloudError, PowerAction, Started};
 use crate::core::activity::ActionStatus;
 use crate::core::span::human;
@@ -333,26 +334,32 @@ impl Phased<'_> {
             };
             return true;
         }
-        let Some(prefix) = &job.ready.take else {
+        if job.ready.take.is_none() && job.ready.volumes.is_empty() {
             job.stage = Stage::Starting {
                 sent: None,
                 since: now,
             };
             return true;
-        };
+        }
         // Named when asked for: a droplet that waited for its turn is snapshotted later.
-        let name = prefix.name_at(self.cloud.now().unwrap_or(self.run_now));
-        job.name = Some(name);
+        let at = self.cloud.now().unwrap_or(self.run_now);
+        job.name = job.ready.take.as_ref().map(|prefix| prefix.name_at(at));
         if let Some(hook) = &self.f.hook {
             job.pre_ran = true;
             let report = hook.run(Phase::Pre, &subject(job));
             let ok = report.result == super::outcome::HookResult::Ok;
             self.reports[job.index].hooks.push(report);
             if !ok {
-                let r = &mut self.reports[job.index];
-                r.snapshot = SnapshotOutcome::Skipped {
+                let skipped = || SnapshotOutcome::Skipped {
                     reason: "the pre hook failed".to_string(),
                 };
+                let r = &mut self.reports[job.index];
+                if job.ready.take.is_some() {
+                    r.snapshot = skipped();
+                }
+                for v in &job.ready.volumes {
+                    r.volumes[v.index].snapshot = skipped();
+                }
                 self.wind_down(job);
                 return false;
             }
@@ -360,9 +367,38 @@ impl Phased<'_> {
         if job.ready.power == Some(PowerPlan::Cycle) {
             self.shut_down(job, PowerAction::Shutdown);
         } else {
-            self.request_snapshot(job);
+            self.take_all(job);
         }
         true
+    }
+
+    /// Takes the droplet's volumes' snapshots (made at once), then asks for its own.
+    fn take_all(&mut self, job: &mut Job) {
+        let at = self.cloud.now().unwrap_or(self.run_now);
+        let mut ok = true;
+        for v in std::mem::take(&mut job.ready.volumes) {
+            let name = v.prefix.name_at(at);
+            let report = &mut self.reports[job.index].volumes[v.index];
+            let (outcome, fatal) = volumes::take(
+                self.cloud,
+                &v.volume_id,
+                &v.volume_name,
+                &name,
+                &mut report.errors,
+            );
+            ok &= matches!(outcome, SnapshotOutcome::Taken { .. });
+            report.snapshot = outcome;
+            if let Some(e) = fatal {
+                self.fatal.get_or_insert(e);
+            }
+        }
+        if job.ready.take.is_some() && self.fatal.is_none() {
+            self.request_snapshot(job);
+        } else {
+            // Only volumes were due: their snapshots are made already.
+            job.snapshot_ok = ok;
+            self.wind_down(job);
+        }
     }
 
     /// Asks for a shutdown (graceful) or a power-off (hard).
@@ -539,7 +575,7 @@ impl Phased<'_> {
             if let Some(power) = &mut self.reports[job.index].power {
                 power.stopped_by = Some(if hard { "power_off" } else { "shutdown" });
             }
-            self.request_snapshot(job);
+            self.take_all(job);
         } else if late && !hard {
             self.shut_down(job, PowerAction::PowerOff);
         } else if late {
@@ -924,7 +960,7 @@ fn subject(job: &Job) -> Subject<'_> {
 mod tests {
     use super::*;
     use crate::cloud::memory::MemoryCloud;
-    use crate::cloud::{Deleted, DropletState, Inventory};
+    use crate::cloud::{Deleted, DropletState, Inventory, VolumeInventory};
     use crate::core::activity::{DropletAction, SnapshotAction};
     use crate::core::model::Snapshot;
     use crate::core::naming::PrefixTemplate;
@@ -972,6 +1008,21 @@ mod tests {
         ) -> Result<Vec<Snapshot>, CloudError> {
             self.0.find_snapshots(wanted)
         }
+        fn volumes(&mut self) -> Result<VolumeInventory, CloudError> {
+            self.0.volumes()
+        }
+        fn snapshot_volume(&mut self, id: &str, name: &str) -> Result<(), CloudError> {
+            self.0.snapshot_volume(id, name)
+        }
+        fn delete_volume_snapshot(&mut self, id: &str) -> Result<Deleted, CloudError> {
+            self.0.delete_volume_snapshot(id)
+        }
+        fn droplet_exists(&mut self, id: u64) -> Result<bool, CloudError> {
+            self.0.droplet_exists(id)
+        }
+        fn volume_exists(&mut self, id: &str) -> Result<bool, CloudError> {
+            self.0.volume_exists(id)
+        }
         fn pause(&mut self, duration: Duration) {
             self.0.pause(duration);
         }
@@ -995,6 +1046,7 @@ mod tests {
                     .unwrap()
                     .expand("db", "t"),
             ),
+            volumes: Vec::new(),
             power: Some(PowerPlan::Cycle),
             running: None,
         };

@@ -4,20 +4,28 @@
 mod act;
 mod finish;
 mod hook;
+mod orphans;
 mod outcome;
 mod progress;
+mod volumes;
 
 use std::collections::BTreeMap;
 
 pub use finish::{Finish, PowerOff};
 pub use hook::Hook;
+pub use orphans::Mode as Orphans;
 pub use outcome::{
     DeletedSnapshot, DropletReport, ErroredAction, HookReport, HookResult, NewestSnapshot,
-    PowerPlan, PowerReport, RunReport, SnapshotOutcome, TransferRequest, WaitReport, WaitState,
+    OrphanReport, OrphanSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome, Storage,
+    TransferRequest, VolumeReport, WaitReport, WaitState,
 };
+pub use volumes::MAX_PER_VOLUME;
 
-use crate::cloud::{Cloud, CloudError, HoldBack};
+use std::collections::HashSet;
+
+use crate::cloud::{Cloud, CloudError, HoldBack, VolumeInventory};
 use crate::core::model::Snapshot;
+use crate::core::naming::PrefixTemplate;
 use crate::core::plan::{FUTURE_SLACK, Plan, Settings, overdue_after, plan_droplet};
 use crate::core::span::human;
 use crate::sanitize::Clean;
@@ -33,6 +41,12 @@ pub struct Options {
     /// `--wait`, `--power-off`, `--hook`: take the due snapshots in a phase of their own, wait
     /// for them and copy them in the same run.
     pub finish: Option<Finish>,
+    /// `--volumes`: also the tagged droplets' volumes, their snapshots named by this template.
+    pub volumes: Option<PrefixTemplate>,
+    /// `--orphans`.
+    pub orphans: Orphans,
+    /// `--price-per-gb`: USD per GB-month of snapshot storage.
+    pub price_per_gb: f64,
 }
 
 /// Runs once. An `Err` means nothing could be decided, so nothing was done (the listing
@@ -43,26 +57,61 @@ pub fn run_once(
     settings: &Settings,
     options: &Options,
 ) -> Result<RunReport, CloudError> {
-    let (now, plans, unsure, problems) = plan_all(cloud, settings)?;
+    let volume_inventory = match options.volumes {
+        Some(_) => Some(cloud.volumes()?),
+        None => None,
+    };
+    let Planned {
+        now,
+        plans,
+        unsure,
+        problems,
+        mut volumes,
+        orphans,
+    } = plan_all(cloud, settings, options, volume_inventory.as_ref())?;
+    if options.volumes.is_some() && !settings.regions.is_empty() && !volumes.is_empty() {
+        tracing::info!(
+            "volume snapshots stay in their volume's region: DigitalOcean cannot copy them, so \
+             -r copies droplet snapshots only"
+        );
+    }
     let mut budget = options.max_delete.unwrap_or(usize::MAX);
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
     let mut ready = Vec::new();
     for plan in plans {
+        let mine = volumes.remove(&plan.droplet_id).unwrap_or_default();
         if stopped.is_some() {
             droplets.push(act::not_reached(plan));
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (report, staged, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        let (report, staged, fatal) =
+            act::execute(cloud, plan, mine, options, withheld, &mut budget);
         ready.extend(staged.map(|r| (droplets.len(), r)));
         droplets.push(report);
+        stopped = fatal;
+    }
+    let mut orphan_reports = Vec::new();
+    if stopped.is_none() && !orphans.is_empty() {
+        let held = |id: u64| unsure.droplets.get(&id).cloned();
+        let (found, fatal) = orphans::settle(
+            cloud,
+            orphans,
+            settings,
+            options,
+            now,
+            &mut budget,
+            unsure.all.as_ref(),
+            &held,
+        );
+        orphan_reports = found;
         stopped = fatal;
     }
     if let (Some(finish), None, false) = (&options.finish, &stopped, ready.is_empty()) {
         stopped = finish::finish(cloud, now, ready, &mut droplets, &settings.regions, finish);
     }
-    Ok(RunReport {
+    let mut report = RunReport {
         now,
         dry_run: options.dry_run,
         droplets,
@@ -71,7 +120,12 @@ pub fn run_once(
         interrupted: matches!(stopped, Some(CloudError::Interrupted { .. })),
         stopped: stopped.map(|e| e.to_string()),
         overdue_after_seconds: overdue_after(settings.snapshot_every),
-    })
+        orphans: orphan_reports,
+        storage: Storage::default(),
+        volumes_stay: options.volumes.is_some() && !settings.regions.is_empty(),
+    };
+    report.price(options.price_per_gb);
+    Ok(report)
 }
 
 /// Whose deletions must not happen, and why.
@@ -92,10 +146,24 @@ impl Unsure {
 }
 
 /// Reads the account and plans every droplet, while the listing is borrowed.
+/// What a run decides from: the plans, and what the listings left unsure.
+struct Planned {
+    now: Timestamp,
+    plans: Vec<Plan>,
+    unsure: Unsure,
+    problems: Vec<String>,
+    /// With `--volumes`: each droplet's volumes' plans.
+    volumes: BTreeMap<u64, Vec<volumes::VolumePlan>>,
+    /// Snapshots whose droplet or volume may be gone.
+    orphans: Vec<orphans::Candidate>,
+}
+
 fn plan_all(
     cloud: &mut dyn Cloud,
     settings: &Settings,
-) -> Result<(Timestamp, Vec<Plan>, Unsure, Vec<String>), CloudError> {
+    options: &Options,
+    volume_inventory: Option<&VolumeInventory>,
+) -> Result<Planned, CloudError> {
     let inventory = cloud.inventory(&settings.tag)?;
     let now = inventory.now;
     // A listing that ignored its tag filter would have every droplet of the account
@@ -174,7 +242,37 @@ fn plan_all(
         }
         plans.push(plan);
     }
-    Ok((now, plans, unsure, problems))
+    let mut volume_plans = BTreeMap::new();
+    let mut orphans = Vec::new();
+    let look_for_orphans = options.orphans != Orphans::Keep;
+    if look_for_orphans {
+        let tagged: HashSet<u64> = inventory.droplets.iter().map(|d| d.id).collect();
+        orphans =
+            orphans::droplet_candidates(&by_droplet, &tagged, &settings.prefix, &settings.tag);
+    }
+    if let (Some(template), Some(listing)) = (&options.volumes, volume_inventory) {
+        let (found, trouble) =
+            volumes::plan_all(listing, &inventory.droplets, settings, template, now);
+        volume_plans = found;
+        problems.extend(trouble);
+        if look_for_orphans {
+            let known: HashSet<&str> = listing.volumes.iter().map(|v| v.id.as_str()).collect();
+            orphans.extend(orphans::volume_candidates(
+                &listing.snapshots,
+                &known,
+                template,
+                &settings.tag,
+            ));
+        }
+    }
+    Ok(Planned {
+        now,
+        plans,
+        unsure,
+        problems,
+        volumes: volume_plans,
+        orphans,
+    })
 }
 
 #[cfg(test)]

@@ -28,6 +28,12 @@ pub struct RunReport {
     pub interrupted: bool,
     /// The age, in seconds, past which a droplet's newest snapshot makes it overdue.
     pub overdue_after_seconds: i64,
+    /// Snapshots whose droplet or volume no longer exists (`--orphans report` or `prune`).
+    pub orphans: Vec<OrphanReport>,
+    /// What every owned snapshot (droplets', volumes', orphans') takes, in all.
+    pub storage: Storage,
+    /// `--volumes` with `-r`: volume snapshots cannot be copied, so they stay in their region.
+    pub volumes_stay: bool,
 }
 
 /// What one run did for one droplet.
@@ -67,6 +73,79 @@ pub struct DropletReport {
     /// With `--hook`: each run of the hook, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookReport>,
+    /// With `--volumes`: each attached volume.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeReport>,
+    /// What its owned snapshots take after this run's deletions (`size_gigabytes` summed).
+    pub storage_gigabytes: f64,
+    /// `storage_gigabytes` at `--price-per-gb`.
+    pub monthly_cost: f64,
+}
+
+/// What one run did for one volume of a droplet (`--volumes`).
+#[derive(Clone, Debug, Serialize)]
+pub struct VolumeReport {
+    /// The volume's id, a UUID.
+    pub id: String,
+    pub name: String,
+    /// Owned snapshots found before deletions.
+    pub owned: usize,
+    pub newest: Option<NewestSnapshot>,
+    pub overdue: bool,
+    pub deleted: Vec<DeletedSnapshot<String>>,
+    pub held_back: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes_withheld: Option<String>,
+    pub snapshot: SnapshotOutcome,
+    /// The volume holds the 25 snapshots DigitalOcean allows: no new one could be taken.
+    pub at_limit: bool,
+    pub errors: Vec<String>,
+    pub storage_gigabytes: f64,
+    pub monthly_cost: f64,
+}
+
+/// Snapshots whose droplet or volume no longer exists (they are billed all the same).
+#[derive(Clone, Debug, Serialize)]
+pub struct OrphanReport {
+    /// `droplet` or `volume`.
+    pub kind: &'static str,
+    /// The former droplet's id (a number) or volume's (a UUID).
+    pub id: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub droplet_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
+    /// Its name, as its snapshots' names tell it.
+    pub name: String,
+    /// Its owned snapshots, oldest first (before any pruning).
+    pub snapshots: Vec<OrphanSnapshot>,
+    pub size_gigabytes: f64,
+    pub monthly_cost: f64,
+    /// With `--orphans prune`: what the policy deleted.
+    pub deleted: Vec<DeletedSnapshot<serde_json::Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes_withheld: Option<String>,
+    pub held_back: usize,
+    pub errors: Vec<String>,
+}
+
+/// A snapshot of an orphan.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrphanSnapshot {
+    pub id: serde_json::Value,
+    pub name: String,
+    /// The time in its name.
+    pub created_at: Timestamp,
+    pub size_gigabytes: f64,
+}
+
+/// The storage owned snapshots take, and what it costs.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Storage {
+    pub gigabytes: f64,
+    pub monthly_cost: f64,
+    /// `--price-per-gb`, in USD per GB-month.
+    pub price_per_gb: f64,
 }
 
 /// How the wait for a snapshot ended.
@@ -165,10 +244,10 @@ pub struct ErroredAction {
     pub started_at: Option<Timestamp>,
 }
 
-/// A snapshot deleted by the policy.
+/// A snapshot deleted by the policy (a droplet's has a number for its id; a volume's a UUID).
 #[derive(Clone, Debug, Serialize)]
-pub struct DeletedSnapshot {
-    pub id: u64,
+pub struct DeletedSnapshot<Id = u64> {
+    pub id: Id,
     pub name: String,
     /// Its time: the one in its name.
     pub created_at: Timestamp,
@@ -239,6 +318,9 @@ impl DropletReport {
             wait: None,
             power: None,
             hooks: Vec::new(),
+            volumes: Vec::new(),
+            storage_gigabytes: 0.0,
+            monthly_cost: 0.0,
         }
     }
 
@@ -264,13 +346,14 @@ impl RunReport {
     /// The exit code this outcome calls for: 5 when a signal stopped it; 1 when it stopped
     /// early otherwise, every droplet failed, or nothing could be deleted anywhere; 3 when only
     /// some droplets failed, any had deletions withheld, is overdue, had a snapshot action end
-    /// `errored`, a wait time out, a hook fail or was left powered off; an item could not be
-    /// read, or deletions were held back.
+    /// `errored`, a wait time out, a hook fail or was left powered off, or a volume of theirs is
+    /// at its snapshot limit; orphans could not be pruned; an item could not be read, or
+    /// deletions were held back.
     pub fn exit(&self) -> Exit {
         let failed = self
             .droplets
             .iter()
-            .filter(|d| !d.errors.is_empty())
+            .filter(|d| !d.errors.is_empty() || d.volumes.iter().any(|v| !v.errors.is_empty()))
             .count();
         let troubled = self.droplets.iter().any(|d| {
             d.deletes_withheld.is_some()
@@ -281,7 +364,13 @@ impl RunReport {
                     .is_some_and(|w| w.state == WaitState::TimedOut)
                 || d.power.as_ref().is_some_and(|p| p.left_off)
                 || d.hooks.iter().any(|h| h.result != HookResult::Ok)
-        });
+                || d.volumes
+                    .iter()
+                    .any(|v| v.deletes_withheld.is_some() || v.overdue || v.at_limit)
+        }) || self
+            .orphans
+            .iter()
+            .any(|o| o.deletes_withheld.is_some() || !o.errors.is_empty());
         if self.interrupted {
             Exit::Interrupted
         } else if self.stopped.is_some()
@@ -296,10 +385,52 @@ impl RunReport {
         }
     }
 
+    /// Prices the storage at `price` USD per GB-month: every droplet's, volume's and orphan's,
+    /// and the total.
+    pub fn price(&mut self, price: f64) {
+        let mut total = 0.0;
+        for d in &mut self.droplets {
+            d.storage_gigabytes = gigabytes(d.storage_gigabytes);
+            d.monthly_cost = cost(d.storage_gigabytes, price);
+            total += d.storage_gigabytes;
+            for v in &mut d.volumes {
+                v.storage_gigabytes = gigabytes(v.storage_gigabytes);
+                v.monthly_cost = cost(v.storage_gigabytes, price);
+                total += v.storage_gigabytes;
+            }
+        }
+        for o in &mut self.orphans {
+            o.size_gigabytes = gigabytes(o.size_gigabytes);
+            o.monthly_cost = cost(o.size_gigabytes, price);
+            total += o.size_gigabytes;
+        }
+        let gigabytes = gigabytes(total);
+        self.storage = Storage {
+            gigabytes,
+            monthly_cost: cost(gigabytes, price),
+            price_per_gb: price,
+        };
+    }
+
     /// Snapshots the policy wanted deleted but `--max-delete` held back.
     pub fn held_back(&self) -> usize {
-        self.droplets.iter().map(|d| d.held_back).sum()
+        let droplets = self
+            .droplets
+            .iter()
+            .map(|d| d.held_back + d.volumes.iter().map(|v| v.held_back).sum::<usize>());
+        let orphans = self.orphans.iter().map(|o| o.held_back);
+        droplets.chain(orphans).sum()
     }
+}
+
+/// A sum of sizes without the float noise of adding many decimals (to 0.0001 GB).
+fn gigabytes(sum: f64) -> f64 {
+    (sum.max(0.0) * 10_000.0).round() / 10_000.0
+}
+
+/// Dollars and cents.
+fn cost(gigabytes: f64, price: f64) -> f64 {
+    (gigabytes * price * 100.0).round() / 100.0
 }
 
 pub(super) fn serialize_display<S: serde::Serializer>(

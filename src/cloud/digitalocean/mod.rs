@@ -17,7 +17,8 @@ use serde_json::json;
 
 use self::http::{Failed, Http, Method, Repeat, Reply};
 use super::{
-    Cloud, CloudError, Deleted, DropletState, HoldBack, Inventory, PowerAction, Started, Unreadable,
+    Cloud, CloudError, Deleted, DropletState, HoldBack, Inventory, PowerAction, Started,
+    Unreadable, VolumeInventory,
 };
 use crate::config::Api;
 use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
@@ -133,6 +134,36 @@ impl DigitalOcean {
     }
 }
 
+impl DigitalOcean {
+    /// Deletes a snapshot; a 404 means someone deleted it already.
+    fn delete(&mut self, path: &str) -> Result<Deleted, CloudError> {
+        let reply = self
+            .http
+            .call(&Method::Delete, path, Repeat::Safe)
+            .map_err(|f| f.error)?;
+        let reply = expect(reply, &format!("DELETE {path}"), &[204, 200, 404])?;
+        Ok(if reply.status == 404 {
+            tracing::info!("{path} was already gone");
+            Deleted::AlreadyGone
+        } else {
+            Deleted::Now
+        })
+    }
+
+    /// Whether `GET path` finds the resource: only the API's own 404 says it is gone (a
+    /// proxy's 404 page without the API's error body is an error, not an answer).
+    fn exists(&mut self, path: &str) -> Result<bool, CloudError> {
+        let reply = self
+            .http
+            .call(&Method::Get, path, Repeat::Safe)
+            .map_err(|f| f.error)?;
+        if reply.status == 404 && wire::error(&reply.body).0 == "not_found" {
+            return Ok(false);
+        }
+        expect(reply, &format!("GET {path}"), &[200]).map(|_| true)
+    }
+}
+
 /// The hidden `--fake-clock` testing aid: moves the emulator's clock (its control API, on the
 /// loopback address config allows it for) by the seconds the tool would have slept.
 fn fake_clock(base_url: &str) -> Box<dyn FnMut(u64)> {
@@ -227,18 +258,7 @@ impl Cloud for DigitalOcean {
     }
 
     fn delete_snapshot(&mut self, snapshot_id: u64) -> Result<Deleted, CloudError> {
-        let path = format!("/v2/snapshots/{snapshot_id}");
-        let reply = self
-            .http
-            .call(&Method::Delete, &path, Repeat::Safe)
-            .map_err(|f| f.error)?;
-        let reply = expect(reply, &format!("DELETE {path}"), &[204, 200, 404])?;
-        Ok(if reply.status == 404 {
-            tracing::info!("snapshot {snapshot_id} was already gone");
-            Deleted::AlreadyGone
-        } else {
-            Deleted::Now
-        })
+        self.delete(&format!("/v2/snapshots/{snapshot_id}"))
     }
 
     fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<(), CloudError> {
@@ -383,6 +403,67 @@ impl Cloud for DigitalOcean {
                 completed_at: a.completed_at,
             })
             .collect())
+    }
+
+    fn volumes(&mut self) -> Result<VolumeInventory, CloudError> {
+        let mut inventory = VolumeInventory::default();
+        for item in listing::walk(&mut self.http, "/v2/volumes", "", "volumes")? {
+            match wire::volume(&item) {
+                Ok(v) => inventory.volumes.push(v),
+                // A volume that cannot be read could be any tagged droplet's.
+                Err(problem) => inventory.unreadable.push((None, problem)),
+            }
+        }
+        let query = "resource_type=volume&";
+        for item in listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")? {
+            match wire::volume_snapshot(&item) {
+                Ok(s) => inventory.snapshots.push(s),
+                Err(problem) => inventory.unreadable.push(problem),
+            }
+        }
+        Ok(inventory)
+    }
+
+    fn snapshot_volume(&mut self, volume_id: &str, name: &str) -> Result<(), CloudError> {
+        let path = format!("/v2/volumes/{volume_id}/snapshots");
+        let body = Method::Post(json!({ "name": name }));
+        const TRIES: u32 = 3;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
+                Ok(reply) => return expect(reply, &format!("POST {path}"), &[201, 200]).map(drop),
+                Err(Failed {
+                    error,
+                    maybe_applied: true,
+                }) => error,
+                Err(f) => return Err(f.error),
+            };
+            // The snapshot is made at once, so whether it was is in the volume's listing.
+            tracing::warn!("{error}; checking whether the volume's snapshot was taken anyway");
+            let listed = listing::walk(&mut self.http, &path, "", "snapshots")?;
+            if listed
+                .iter()
+                .any(|s| s.get("name").and_then(|n| n.as_str()) == Some(name))
+            {
+                return Ok(());
+            }
+            if attempt == TRIES {
+                return Err(error);
+            }
+        }
+    }
+
+    fn delete_volume_snapshot(&mut self, snapshot_id: &str) -> Result<Deleted, CloudError> {
+        self.delete(&format!("/v2/snapshots/{snapshot_id}"))
+    }
+
+    fn droplet_exists(&mut self, droplet_id: u64) -> Result<bool, CloudError> {
+        self.exists(&format!("/v2/droplets/{droplet_id}"))
+    }
+
+    fn volume_exists(&mut self, volume_id: &str) -> Result<bool, CloudError> {
+        self.exists(&format!("/v2/volumes/{volume_id}"))
     }
 
     fn find_snapshots(&mut self, wanted: &[(u64, String)]) -> Result<Vec<Snapshot>, CloudError> {

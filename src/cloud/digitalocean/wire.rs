@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::cloud::DropletState;
-use crate::core::model::{Droplet, Snapshot};
+use crate::core::model::{Droplet, Snapshot, Volume, VolumeSnapshot};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
@@ -99,6 +99,10 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
             .unwrap_or_default()
             .to_string(),
         tags: strings(v, "tags").map_err(fail)?,
+        volume_ids: match v.get("volume_ids") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => strings(v, "volume_ids").map_err(fail)?,
+        },
     })
 }
 
@@ -128,13 +132,84 @@ pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {
     let resource_id =
         droplet_id.ok_or_else(|| fail("`resource_id` is missing or not a number".into()))?;
     let regions = strings(v, "regions").map_err(fail)?;
-    Ok(Snapshot::new(
-        sid,
-        name.to_string(),
+    let mut snapshot = Snapshot::new(sid, name.to_string(), created_at, resource_id, regions);
+    snapshot.size_gigabytes = size(v);
+    Ok(snapshot)
+}
+
+/// A snapshot's `size_gigabytes`: what it is billed for. Absent or unreadable, 0: the size
+/// only feeds the cost figures, never a decision.
+fn size(v: &Value) -> f64 {
+    v.get("size_gigabytes")
+        .and_then(Value::as_f64)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .unwrap_or(0.0)
+}
+
+/// A UUID-style id (volumes and their snapshots): text of hex digits and dashes.
+fn uuid<'a>(v: &'a Value, field: &str) -> Result<&'a str, String> {
+    let text = string(v, field)?;
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if ok {
+        Ok(text)
+    } else {
+        Err(format!("`{field}` is not a volume id (`{}`)", Clean(text)))
+    }
+}
+
+/// Reads a volume from `/v2/volumes`.
+pub fn volume(v: &Value) -> Result<Volume, String> {
+    let id = uuid(v, "id").map_err(|e| format!("a volume: {e}"))?;
+    let fail = |e: String| format!("volume {id}: {e}");
+    let droplet_ids = match v.get("droplet_ids") {
+        Some(Value::Array(ids)) => ids
+            .iter()
+            .map(|i| self::id(Some(i)))
+            .collect::<Option<Vec<u64>>>()
+            .ok_or_else(|| fail("`droplet_ids` holds something other than ids".into()))?,
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => return Err(fail("`droplet_ids` is not a list".into())),
+    };
+    Ok(Volume {
+        id: id.to_string(),
+        name: string(v, "name").map_err(fail)?.to_string(),
+        region: v
+            .pointer("/region/slug")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        droplet_ids,
+    })
+}
+
+/// Reads a volume's snapshot from `/v2/snapshots?resource_type=volume`. On failure, says which
+/// volume it belongs to when that much could be read.
+pub fn volume_snapshot(v: &Value) -> Result<VolumeSnapshot, (Option<String>, String)> {
+    let volume_id = uuid(v, "resource_id").ok().map(str::to_string);
+    let fail = |e: String| {
+        let which = v.get("id").map_or_else(
+            || "with no id".to_string(),
+            |i| Clean(&i.to_string()).to_string(),
+        );
+        (volume_id.clone(), format!("volume snapshot {which}: {e}"))
+    };
+    let id = uuid(v, "id").map_err(fail)?;
+    let name = string(v, "name").map_err(fail)?;
+    let created = string(v, "created_at").map_err(fail)?;
+    let created_at = Timestamp::parse(created).map_err(|e| fail(format!("created_at {e}")))?;
+    let Some(volume) = volume_id.clone() else {
+        return Err(fail("`resource_id` is missing or not a volume id".into()));
+    };
+    Ok(VolumeSnapshot {
+        id: id.to_string(),
+        volume_id: volume,
+        name: name.to_string(),
         created_at,
-        resource_id,
-        regions,
-    ))
+        regions: strings(v, "regions").map_err(fail)?,
+        size_gigabytes: size(v),
+    })
 }
 
 /// The parts of an action the tool looks at.
