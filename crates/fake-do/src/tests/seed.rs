@@ -89,3 +89,27 @@ fn base_url_and_drop() {
         "stopped"
     );
 }
+
+/// The main crate's test helpers build a `SeedSnapshot` from exactly these
+/// five fields, without `..Default::default()`; this stops compiling if a
+/// field is added, and volume snapshots live in `SeedVolumeSnapshot`.
+#[test]
+fn a_seed_snapshot_keeps_exactly_its_five_fields() {
+    let snapshot = SeedSnapshot {
+        id: 7,
+        name: "n".to_string(),
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+        resource_id: 1,
+        regions: Vec::new(),
+    };
+    let SeedSnapshot {
+        id,
+        name,
+        created_at,
+        resource_id,
+        regions,
+    } = snapshot;
+    assert_eq!((id, name.as_str(), resource_id), (7, "n", 1));
+    assert_eq!(created_at, jiff::Timestamp::UNIX_EPOCH);
+    assert!(regions.is_empty());
+}
