@@ -64,6 +64,9 @@ pub struct World {
     /// Volume snapshots by id; listings order them by `created_at`, then id
     /// (see [`World::ordered_volume_snapshots`]).
     pub volume_snapshots: BTreeMap<String, VolumeSnapshotState>,
+    /// When each emulator-made volume snapshot was made, for the listing
+    /// lag; seeded volume snapshots have no entry and are listed at once.
+    pub volume_snapshot_completions: BTreeMap<String, Timestamp>,
     /// The shortest time between two snapshots of one volume; 0 is no limit.
     pub volume_snapshot_interval_seconds: i64,
     /// How many volume snapshot ids have been handed out.
@@ -173,6 +176,7 @@ impl World {
             snapshot_completions: BTreeMap::new(),
             volumes: BTreeMap::new(),
             volume_snapshots: BTreeMap::new(),
+            volume_snapshot_completions: BTreeMap::new(),
             volume_snapshot_interval_seconds: seed.volume_snapshot_interval_seconds.max(0),
             volume_snapshots_made: 0,
             next_snapshot_id: above_seeded.max(FIRST_SNAPSHOT_ID),

@@ -243,6 +243,8 @@ impl World {
             size_gigabytes: VOLUME_SNAPSHOT_SIZE_GIGABYTES,
             tags: tags.unwrap_or_default(),
         };
+        self.volume_snapshot_completions
+            .insert(snapshot.id.clone(), snapshot.created_at);
         self.volume_snapshots
             .insert(snapshot.id.clone(), snapshot.clone());
         Ok(snapshot)
@@ -266,6 +268,7 @@ impl World {
 
     /// Deletes a volume snapshot; false if there is no such snapshot.
     pub fn delete_volume_snapshot(&mut self, id: &str) -> bool {
+        self.volume_snapshot_completions.remove(id);
         self.volume_snapshots.remove(id).is_some()
     }
 

@@ -48,7 +48,7 @@ async fn list(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, Api
         snapshots.extend(world.listed_snapshots().map(AnySnapshot::Droplet));
     }
     if volume {
-        let of_volumes = world.ordered_volume_snapshots();
+        let of_volumes = world.listed_volume_snapshots();
         snapshots.extend(of_volumes.into_iter().map(AnySnapshot::Volume));
     }
     Ok(Json(query.envelope(
@@ -71,8 +71,7 @@ async fn show(
     let world = lock(&shared);
     let Ok(number) = parse_id(&id) else {
         let snapshot = world
-            .volume_snapshots
-            .get(&id)
+            .listed_volume_snapshot(&id)
             .ok_or_else(ApiError::not_found)?;
         return Ok(Json(
             json!({ "snapshot": views::volume_snapshot(snapshot) }),

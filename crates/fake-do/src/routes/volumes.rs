@@ -73,7 +73,7 @@ async fn snapshots(
         return Err(ApiError::not_found());
     }
     let snapshots: Vec<&VolumeSnapshotState> = world
-        .ordered_volume_snapshots()
+        .listed_volume_snapshots()
         .into_iter()
         .filter(|s| s.volume_id == id)
         .collect();
@@ -120,8 +120,7 @@ async fn show_snapshot(
 ) -> Result<Json<Value>, ApiError> {
     let world = lock(&shared);
     let snapshot = world
-        .volume_snapshots
-        .get(&sid)
+        .listed_volume_snapshot(&sid)
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(
         json!({ "snapshot": views::volume_snapshot(snapshot) }),

@@ -362,21 +362,66 @@ fn v2_snapshots_lists_both_kinds_and_filters_by_resource_type() {
     assert_eq!(ids(&mixed), [made(1)], "one list, paged across both kinds");
 }
 
+/// What the read endpoints show of volume 1's snapshot `id`: in
+/// `/v2/snapshots`, in the volume's list, and the two GETs' statuses.
+fn seen(fake: &crate::FakeDo, id: &str) -> (bool, bool, u16, u16) {
+    let listed = ids(&get(fake, "/v2/snapshots?resource_type=volume").json());
+    let of_volume = ids(&get(fake, &format!("/v2/volumes/{VOLUME_1}/snapshots")).json());
+    (
+        listed.iter().any(|s| s == id),
+        of_volume.iter().any(|s| s == id),
+        get(fake, &format!("/v2/snapshots/{id}")).status,
+        get(fake, &format!("/v2/volumes/snapshots/{id}")).status,
+    )
+}
+
+const HIDDEN: (bool, bool, u16, u16) = (false, false, 404, 404);
+const SHOWN: (bool, bool, u16, u16) = (true, true, 200, 200);
+
 #[test]
-fn a_lagging_droplet_snapshot_does_not_hide_volume_snapshots() {
+fn volume_snapshots_lag_like_droplet_snapshots() {
     let fake = start(Seed {
-        listing_lag_seconds: 3600,
+        listing_lag_seconds: 300,
         ..volume_seed()
     });
     start_snapshot(&fake, 1, "lagging");
     fake.advance(600);
-    snapshot_volume(&fake, VOLUME_1, "at-once");
+    let made_now = snapshot_volume(&fake, VOLUME_1, "at-once");
+    assert_eq!(made_now.status, 201, "the POST answers with it at once");
+    assert_eq!(seen(&fake, &made(1)), HIDDEN);
+    assert_eq!(
+        seen(&fake, VOLUME_SNAPSHOT_1),
+        SHOWN,
+        "seeded ones never lag"
+    );
     let all = get(&fake, "/v2/snapshots").json();
     assert_eq!(
         ids(&all),
-        ["100".to_string(), VOLUME_SNAPSHOT_1.to_string(), made(1)],
-        "the lag hides only the droplet snapshot; volume snapshots never lag"
+        ["100".to_string(), VOLUME_SNAPSHOT_1.to_string()],
+        "neither new snapshot is listed yet"
     );
+    assert_eq!(all["meta"]["total"], 2);
+    assert_eq!(fake.volume_snapshots().len(), 2, "the library sees it");
+    assert_eq!(
+        snapshot_volume(&fake, VOLUME_1, "at-once").status,
+        409,
+        "the API's own checks see it too"
+    );
+
+    fake.advance(299);
+    assert_eq!(seen(&fake, &made(1)), HIDDEN);
+    fake.advance(1);
+    assert_eq!(seen(&fake, &made(1)), SHOWN, "at created_at + lag");
+    fake.set_listing_lag(3600);
+    assert_eq!(seen(&fake, &made(1)), HIDDEN, "the lag in force decides");
+    assert_eq!(
+        delete(&fake, &format!("/v2/volumes/snapshots/{}", made(1))).status,
+        204,
+        "a lagging snapshot can still be deleted by id"
+    );
+    assert_eq!(fake.volume_snapshots().len(), 1);
+    fake.set_listing_lag(0);
+    assert_eq!(seen(&fake, &made(1)), HIDDEN, "gone for good");
 }
 
 #[test]
