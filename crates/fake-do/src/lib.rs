@@ -1,6 +1,6 @@
 //! A local, in-memory emulator of the parts of the DigitalOcean API v2 that
 //! do-snapshot uses: droplets, snapshot and power actions, image transfers,
-//! snapshot listing and deletion.
+//! snapshot listing and deletion, block-storage volumes and their snapshots.
 //!
 //! It reproduces the behaviours a client must cope with (see
 //! `../shared/docs/do-api.md`): absolute pagination links on the real
@@ -38,12 +38,15 @@ mod server;
 mod state;
 mod timefmt;
 mod views;
+mod volumes;
 
 #[cfg(test)]
 mod tests;
 
 pub use faults::{AUTHORIZATION_PLACEHOLDER, Fault, FaultKind};
-pub use model::{ActionState, DropletState, LoggedRequest, SnapshotState};
-pub use seed::{DEFAULT_TOKEN, Seed, SeedDroplet, SeedSnapshot};
+pub use model::{
+    ActionState, DropletState, LoggedRequest, SnapshotState, VolumeSnapshotState, VolumeState,
+};
+pub use seed::{DEFAULT_TOKEN, Seed, SeedDroplet, SeedSnapshot, SeedVolume, SeedVolumeSnapshot};
 pub use server::FakeDo;
 pub use timefmt::DateFormat;

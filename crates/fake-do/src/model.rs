@@ -42,6 +42,38 @@ pub struct SnapshotState {
     pub size_gigabytes: f64,
 }
 
+/// One block-storage volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeState {
+    /// A lowercase UUID.
+    pub id: String,
+    pub name: String,
+    /// Region slug, e.g. `nyc3`.
+    pub region: String,
+    pub size_gigabytes: u64,
+    /// The droplet it is attached to: empty or one id.
+    pub droplet_ids: Vec<u64>,
+    pub tags: Vec<String>,
+    pub created_at: jiff::Timestamp,
+}
+
+/// One volume snapshot. These are made at once (no action), are not
+/// images, and are never in a droplet's `snapshot_ids`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumeSnapshotState {
+    /// A lowercase UUID.
+    pub id: String,
+    pub name: String,
+    pub created_at: jiff::Timestamp,
+    /// The volume it was taken from, which may since have been destroyed.
+    pub volume_id: String,
+    pub regions: Vec<String>,
+    /// The size of the volume it was taken from, in GB.
+    pub min_disk_size: u64,
+    pub size_gigabytes: f64,
+    pub tags: Vec<String>,
+}
+
 /// One action, in progress or finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionState {

@@ -11,7 +11,9 @@ use tokio::sync::oneshot;
 
 use crate::app::app;
 use crate::faults::Fault;
-use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
+use crate::model::{
+    ActionState, DropletState, LoggedRequest, SnapshotState, VolumeSnapshotState, VolumeState,
+};
 use crate::seed::Seed;
 use crate::state::{Shared, World, lock};
 use crate::timefmt::DateFormat;
@@ -102,6 +104,22 @@ impl FakeDo {
         lock(&self.shared).snapshots.values().cloned().collect()
     }
 
+    /// Every volume, by id.
+    pub fn volumes(&self) -> Vec<VolumeState> {
+        lock(&self.shared).volumes.values().cloned().collect()
+    }
+
+    /// Every volume snapshot, oldest first (`created_at`, then id), the
+    /// order of the listings; those of destroyed volumes included.
+    pub fn volume_snapshots(&self) -> Vec<VolumeSnapshotState> {
+        let world = lock(&self.shared);
+        world
+            .ordered_volume_snapshots()
+            .into_iter()
+            .cloned()
+            .collect()
+    }
+
     /// Every action ever started, by id.
     pub fn actions(&self) -> Vec<ActionState> {
         lock(&self.shared).actions.values().cloned().collect()
@@ -142,6 +160,26 @@ impl FakeDo {
     /// decides.
     pub fn set_ignores_shutdown(&self, droplet_id: u64, ignores: bool) {
         lock(&self.shared).set_ignores_shutdown(droplet_id, ignores);
+    }
+
+    /// Destroys a droplet, as if deleted outside the test: it leaves the
+    /// listings and its GETs answer 404; its snapshots, its actions and its
+    /// volumes (now detached) remain. False if there is no such droplet.
+    pub fn destroy_droplet(&self, droplet_id: u64) -> bool {
+        lock(&self.shared).destroy_droplet(droplet_id)
+    }
+
+    /// Destroys a volume, attached or not: it leaves the listings and its
+    /// GETs answer 404; its snapshots remain. False if there is no such
+    /// volume.
+    pub fn destroy_volume(&self, volume_id: &str) -> bool {
+        lock(&self.shared).destroy_volume(volume_id)
+    }
+
+    /// The shortest time between two snapshots of one volume, from now on;
+    /// 0 (or negative) turns the limit off.
+    pub fn set_volume_snapshot_interval(&self, seconds: i64) {
+        lock(&self.shared).volume_snapshot_interval_seconds = seconds.max(0);
     }
 
     /// The form of the `Date` header of every later response.

@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use crate::faults::FaultList;
 use crate::holds::Holds;
 use crate::lifecycle::PlannedFailure;
-use crate::model::{ActionState, DropletState, LoggedRequest, SnapshotState};
+use crate::model::{
+    ActionState, DropletState, LoggedRequest, SnapshotState, VolumeSnapshotState, VolumeState,
+};
 use crate::ratelimit::RateWindow;
 use crate::seed::{DEFAULT_REGION, Seed};
 use crate::timefmt::{DateFormat, add_seconds, whole_seconds};
@@ -57,6 +59,18 @@ pub struct World {
     /// When the action that made each emulator-made snapshot completed;
     /// seeded snapshots have no entry and are listed at once.
     pub snapshot_completions: BTreeMap<u64, Timestamp>,
+    /// Volumes by id (lowercase UUIDs, so ordered as strings).
+    pub volumes: BTreeMap<String, VolumeState>,
+    /// Volume snapshots by id; listings order them by `created_at`, then id
+    /// (see [`World::ordered_volume_snapshots`]).
+    pub volume_snapshots: BTreeMap<String, VolumeSnapshotState>,
+    /// When each emulator-made volume snapshot was made, for the listing
+    /// lag; seeded volume snapshots have no entry and are listed at once.
+    pub volume_snapshot_completions: BTreeMap<String, Timestamp>,
+    /// The shortest time between two snapshots of one volume; 0 is no limit.
+    pub volume_snapshot_interval_seconds: i64,
+    /// How many volume snapshot ids have been handed out.
+    pub(crate) volume_snapshots_made: u64,
     next_snapshot_id: u64,
     next_action_id: u64,
     requests_seen: u64,
@@ -143,7 +157,7 @@ impl World {
         }
         let highest_seeded = droplets.keys().chain(snapshots.keys()).max().copied();
         let above_seeded = highest_seeded.map_or(0, |id| id.saturating_add(1));
-        Ok(World {
+        let mut world = World {
             token: seed.token,
             now,
             snapshot_seconds: seed.snapshot_seconds.max(0),
@@ -160,10 +174,17 @@ impl World {
             ignore_tag_filter: seed.ignore_tag_filter,
             listing_lag_seconds: seed.listing_lag_seconds.max(0),
             snapshot_completions: BTreeMap::new(),
+            volumes: BTreeMap::new(),
+            volume_snapshots: BTreeMap::new(),
+            volume_snapshot_completions: BTreeMap::new(),
+            volume_snapshot_interval_seconds: seed.volume_snapshot_interval_seconds.max(0),
+            volume_snapshots_made: 0,
             next_snapshot_id: above_seeded.max(FIRST_SNAPSHOT_ID),
             next_action_id: above_seeded.max(FIRST_ACTION_ID),
             requests_seen: 0,
-        })
+        };
+        world.seed_volumes(seed.volumes, seed.volume_snapshots)?;
+        Ok(world)
     }
 
     /// Moves the clock forward (never back) and completes what is now due.

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{ActionState, DropletState, SnapshotState};
+use crate::model::{ActionState, DropletState, SnapshotState, VolumeSnapshotState, VolumeState};
 use crate::regions::region_json;
 use crate::seed::DEFAULT_REGION;
 use crate::state::{BASE_IMAGE_ID, World};
@@ -16,8 +16,14 @@ const SIZE_SLUG: &str = "s-1vcpu-1gb";
 const MEMORY_MB: u32 = 1024;
 const DISK_GB: u32 = 25;
 
+/// The filesystem every volume claims to carry.
+const FILESYSTEM_TYPE: &str = "ext4";
+/// ext4 labels hold at most 16 bytes.
+const FILESYSTEM_LABEL_MAX: usize = 16;
+
 /// The full droplet object (spec `droplet.yml`). Its `snapshot_ids` leave
-/// out the snapshots the listing lag still hides.
+/// out the snapshots the listing lag still hides; its `volume_ids` are the
+/// (string) ids of the volumes attached to it.
 pub fn droplet(world: &World, d: &DropletState) -> Value {
     let snapshot_ids: Vec<u64> = d
         .snapshot_ids
@@ -41,7 +47,7 @@ pub fn droplet(world: &World, d: &DropletState) -> Value {
         "next_backup_window": null,
         "snapshot_ids": snapshot_ids,
         "image": base_image(),
-        "volume_ids": [],
+        "volume_ids": world.volume_ids_of(d.id),
         "size": {
             "slug": SIZE_SLUG,
             "memory": MEMORY_MB,
@@ -103,6 +109,46 @@ pub fn snapshot(s: &SnapshotState) -> Value {
         "min_disk_size": DISK_GB,
         "size_gigabytes": s.size_gigabytes,
         "tags": [],
+    })
+}
+
+/// The volume object (spec `volume_full.yml`). There is no description,
+/// every filesystem is ext4, and its label is the volume's name cut to 16
+/// bytes.
+pub fn volume(v: &VolumeState) -> Value {
+    let label: String = v
+        .name
+        .char_indices()
+        .take_while(|&(at, c)| at + c.len_utf8() <= FILESYSTEM_LABEL_MAX)
+        .map(|(_, c)| c)
+        .collect();
+    json!({
+        "id": v.id,
+        "region": region_json(&v.region),
+        "droplet_ids": v.droplet_ids,
+        "name": v.name,
+        "description": "",
+        "size_gigabytes": v.size_gigabytes,
+        "created_at": rfc3339(v.created_at),
+        "filesystem_type": FILESYSTEM_TYPE,
+        "filesystem_label": label,
+        "tags": v.tags,
+    })
+}
+
+/// A volume snapshot (`snapshots.yml`), the same object on `/v2/snapshots`
+/// and under `/v2/volumes`: UUID id, the volume's id as `resource_id`.
+pub fn volume_snapshot(s: &VolumeSnapshotState) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "created_at": rfc3339(s.created_at),
+        "regions": s.regions,
+        "resource_id": s.volume_id,
+        "resource_type": "volume",
+        "min_disk_size": s.min_disk_size,
+        "size_gigabytes": s.size_gigabytes,
+        "tags": s.tags,
     })
 }
 

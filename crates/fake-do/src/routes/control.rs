@@ -27,6 +27,8 @@ pub fn routes() -> Router<Shared> {
         .route("/_fake/fail", post(fail_actions))
         .route("/_fake/date_format", post(set_date_format))
         .route("/_fake/release", post(release))
+        .route("/_fake/destroy_droplet", post(destroy_droplet))
+        .route("/_fake/destroy_volume", post(destroy_volume))
 }
 
 /// Control errors have no request id: they are not API requests.
@@ -42,6 +44,8 @@ async fn state(State(shared): State<Shared>) -> Json<Value> {
         "droplets": world.droplets.values().collect::<Vec<_>>(),
         "snapshots": world.snapshots.values().collect::<Vec<_>>(),
         "actions": world.actions.values().collect::<Vec<_>>(),
+        "volumes": world.volumes.values().collect::<Vec<_>>(),
+        "volume_snapshots": world.ordered_volume_snapshots(),
         "held": shared.holds.count(),
     }))
 }
@@ -173,4 +177,42 @@ async fn set_date_format(
 async fn release(State(shared): State<Shared>) -> StatusCode {
     shared.holds.release();
     StatusCode::NO_CONTENT
+}
+
+#[derive(Debug, Deserialize)]
+struct DestroyDroplet {
+    droplet_id: u64,
+}
+
+/// `{"droplet_id": N}` → 204, or 404 for an unknown droplet: the droplet
+/// is gone, its snapshots and (detached) volumes stay.
+async fn destroy_droplet(State(shared): State<Shared>, body: Bytes) -> Response {
+    let request: DestroyDroplet = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return reject(error),
+    };
+    if lock(&shared).destroy_droplet(request.droplet_id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        reject(ApiError::not_found())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DestroyVolume {
+    volume_id: String,
+}
+
+/// `{"volume_id": "…"}` → 204, or 404 for an unknown volume: the volume is
+/// gone, its snapshots stay.
+async fn destroy_volume(State(shared): State<Shared>, body: Bytes) -> Response {
+    let request: DestroyVolume = match parse_body(&body) {
+        Ok(request) => request,
+        Err(error) => return reject(error),
+    };
+    if lock(&shared).destroy_volume(&request.volume_id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        reject(ApiError::not_found())
+    }
 }

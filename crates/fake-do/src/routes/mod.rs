@@ -13,6 +13,7 @@ pub mod control;
 mod droplets;
 mod images;
 mod snapshots;
+mod volumes;
 
 /// Every `/v2` route. Unknown paths and methods answer with DO error bodies.
 pub fn api_router() -> Router<Shared> {
@@ -22,6 +23,7 @@ pub fn api_router() -> Router<Shared> {
         .merge(actions::routes())
         .merge(snapshots::routes())
         .merge(images::routes())
+        .merge(volumes::routes())
         .fallback(async || ApiError::not_found())
         .method_not_allowed_fallback(async || ApiError::for_status(StatusCode::METHOD_NOT_ALLOWED))
 }

@@ -1,4 +1,5 @@
-//! The account-wide snapshot endpoints, where ids are strings.
+//! The account-wide snapshot endpoints, where ids are strings: droplet
+//! snapshots' numbers and volume snapshots' UUIDs.
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
@@ -6,9 +7,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::parse_id;
+use super::{parse_id, volumes};
 use crate::errors::ApiError;
-use crate::model::SnapshotState;
+use crate::model::{SnapshotState, VolumeSnapshotState};
 use crate::pagination::{EmptyLinks, ListQuery};
 use crate::state::{Image, Shared, lock};
 use crate::views;
@@ -19,44 +20,78 @@ pub fn routes() -> Router<Shared> {
         .route("/v2/snapshots/{id}", get(show).delete(remove))
 }
 
-/// `GET /v2/snapshots[?resource_type=droplet|volume]`. The emulator has no
-/// volume snapshots, so `volume` lists nothing.
+/// A snapshot of either kind, as `/v2/snapshots` lists them.
+#[derive(Debug, Clone, Copy)]
+enum AnySnapshot<'a> {
+    Droplet(&'a SnapshotState),
+    Volume(&'a VolumeSnapshotState),
+}
+
+/// `GET /v2/snapshots[?resource_type=droplet|volume]`: the listed droplet
+/// snapshots by id, then the volume snapshots oldest first; a
+/// `resource_type` keeps one kind.
 async fn list(State(shared): State<Shared>, uri: Uri) -> Result<Json<Value>, ApiError> {
     let query = ListQuery::from_uri(&uri)?;
     let world = lock(&shared);
-    let snapshots: Vec<&SnapshotState> = match query.param("resource_type") {
-        None | Some("droplet") => world.listed_snapshots().collect(),
-        Some("volume") => Vec::new(),
+    let (droplet, volume) = match query.param("resource_type") {
+        None => (true, true),
+        Some("droplet") => (true, false),
+        Some("volume") => (false, true),
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "resource_type must be droplet or volume, not '{other}'"
             )));
         }
     };
+    let mut snapshots: Vec<AnySnapshot<'_>> = Vec::new();
+    if droplet {
+        snapshots.extend(world.listed_snapshots().map(AnySnapshot::Droplet));
+    }
+    if volume {
+        let of_volumes = world.listed_volume_snapshots();
+        snapshots.extend(of_volumes.into_iter().map(AnySnapshot::Volume));
+    }
     Ok(Json(query.envelope(
         "snapshots",
         &snapshots,
         EmptyLinks::Bare,
-        |s| views::snapshot(s),
+        |s| match *s {
+            AnySnapshot::Droplet(s) => views::snapshot(s),
+            AnySnapshot::Volume(s) => views::volume_snapshot(s),
+        },
     )))
 }
 
+/// `GET /v2/snapshots/{id}`: a number names a droplet snapshot, anything
+/// else a volume snapshot.
 async fn show(
     State(shared): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
-    match lock(&shared).listed_image(id) {
+    let world = lock(&shared);
+    let Ok(number) = parse_id(&id) else {
+        let snapshot = world
+            .listed_volume_snapshot(&id)
+            .ok_or_else(ApiError::not_found)?;
+        return Ok(Json(
+            json!({ "snapshot": views::volume_snapshot(snapshot) }),
+        ));
+    };
+    match world.listed_image(number) {
         Image::Snapshot(snapshot) => Ok(Json(json!({ "snapshot": views::snapshot(snapshot) }))),
         other => Err(refusal(other)),
     }
 }
 
-/// `DELETE /v2/snapshots/{id}`: 204, then 404 for the same id.
+/// `DELETE /v2/snapshots/{id}`: 204, then 404 for the same id, for a
+/// droplet snapshot (a number) or a volume snapshot (anything else).
 async fn remove(
     State(shared): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    if parse_id(&id).is_err() {
+        return volumes::delete_snapshot(&shared, &id);
+    }
     delete(&shared, &id, refusal)
 }
 

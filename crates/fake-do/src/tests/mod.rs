@@ -19,3 +19,5 @@ mod seed;
 mod shapes;
 mod tag_filter;
 mod transfers;
+mod volume_snapshots;
+mod volumes;

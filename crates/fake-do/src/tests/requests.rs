@@ -25,3 +25,13 @@ pub fn start_transfer(fake: &FakeDo, image_id: u64, region: &str) -> Reply {
         &body.to_string(),
     )
 }
+
+/// `POST /v2/volumes/{volume_id}/snapshots` named `name`.
+pub fn snapshot_volume(fake: &FakeDo, volume_id: &str, name: &str) -> Reply {
+    let body = json!({"name": name});
+    post(
+        fake,
+        &format!("/v2/volumes/{volume_id}/snapshots"),
+        &body.to_string(),
+    )
+}

@@ -89,3 +89,44 @@ fn base_url_and_drop() {
         "stopped"
     );
 }
+
+/// The main crate's test helpers build a `SeedSnapshot` from exactly these
+/// five fields, without `..Default::default()`; this stops compiling if a
+/// field is added, and volume snapshots live in `SeedVolumeSnapshot`.
+#[test]
+fn a_seed_snapshot_keeps_exactly_its_five_fields() {
+    let snapshot = SeedSnapshot {
+        id: 7,
+        name: "n".to_string(),
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+        resource_id: 1,
+        regions: Vec::new(),
+    };
+    let SeedSnapshot {
+        id,
+        name,
+        created_at,
+        resource_id,
+        regions,
+    } = snapshot;
+    assert_eq!((id, name.as_str(), resource_id), (7, "n", 1));
+    assert_eq!(created_at, jiff::Timestamp::UNIX_EPOCH);
+    assert!(regions.is_empty());
+}
+
+/// The example seed file and the README's seed parse and start.
+#[test]
+fn the_documented_seeds_start() {
+    let example = Seed::from_json(include_str!("../../examples/seed.json")).expect("example");
+    let fake = FakeDo::start(example).expect("example starts");
+    assert_eq!(fake.volumes()[0].droplet_ids, [101]);
+    assert_eq!(fake.volume_snapshots().len(), 1);
+
+    let readme = include_str!("../../README.md");
+    let start = readme.find("```json\n{\n  \"token\"").expect("README seed") + "```json\n".len();
+    let end = start + readme[start..].find("```").expect("end of the README seed");
+    let documented = Seed::from_json(&readme[start..end]).expect("README seed parses");
+    let fake = FakeDo::start(documented).expect("README seed starts");
+    assert_eq!(fake.volumes()[0].droplet_ids, [3_164_444]);
+    assert_eq!(fake.volume_snapshots()[0].regions, ["nyc3"]);
+}
