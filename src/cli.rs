@@ -195,7 +195,7 @@ pub struct Cli {
     /// Price of snapshot storage for the cost figures, in USD per GB-month (DigitalOcean's list
     /// price for snapshots, 0.06, as of December 2026)
     #[arg(long, value_name = "USD", default_value_t = 0.06, value_parser = parse_price,
-          help_heading = VOLUMES)]
+          allow_hyphen_values = true, help_heading = VOLUMES)]
     pub price_per_gb: f64,
 
     /// Testing aid: never really sleep between retries, only log how long the wait would be

@@ -359,5 +359,6 @@ pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
         "droplets": report.droplets,
         "orphans": report.orphans,
         "storage": report.storage,
+        "volumes_stay": report.volumes_stay,
     })
 }

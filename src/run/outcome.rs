@@ -353,7 +353,7 @@ impl RunReport {
         let failed = self
             .droplets
             .iter()
-            .filter(|d| !d.errors.is_empty() || d.volumes.iter().any(|v| !v.errors.is_empty()))
+            .filter(|d| !d.errors.is_empty())
             .count();
         let troubled = self.droplets.iter().any(|d| {
             d.deletes_withheld.is_some()
@@ -364,9 +364,9 @@ impl RunReport {
                     .is_some_and(|w| w.state == WaitState::TimedOut)
                 || d.power.as_ref().is_some_and(|p| p.left_off)
                 || d.hooks.iter().any(|h| h.result != HookResult::Ok)
-                || d.volumes
-                    .iter()
-                    .any(|v| v.deletes_withheld.is_some() || v.overdue || v.at_limit)
+                || d.volumes.iter().any(|v| {
+                    v.deletes_withheld.is_some() || v.overdue || v.at_limit || !v.errors.is_empty()
+                })
         }) || self
             .orphans
             .iter()

@@ -10,3 +10,4 @@ mod lock;
 mod promises;
 mod run;
 mod simulate;
+mod volumes;
