@@ -6,14 +6,18 @@
 //!
 //! The window tells this tool's sequence from a droplet someone shut down on purpose and a run
 //! then snapshotted as it was: the tool asks for the snapshot as soon as it sees the droplet
-//! off, while a droplet that was already off was shut down long before.
+//! off (its polls are at most a minute apart), while a droplet that was already off was, all
+//! but always, shut down more than a few minutes before a run found it so.
 
 use super::activity::{ActionStatus, DropletAction};
 
-/// How long after its power-off action this tool's snapshot request comes, at most: the
-/// power-off itself, a poll interval of up to a minute, and a few refusals while the droplet
-/// is still locked.
-pub const WINDOW: i64 = 15 * 60;
+/// How long after its power-off action completed this tool's snapshot request comes, at most:
+/// a poll interval of up to a minute, and a few refusals while the droplet is still locked.
+pub const WINDOW: i64 = 3 * 60;
+
+/// The same from the power-off action's start, for an action the API gives no completion time
+/// (api-v2#199): the shutdown itself may take minutes.
+pub const WINDOW_FROM_START: i64 = 15 * 60;
 
 /// What is left to do for a droplet an earlier run left off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +43,9 @@ pub fn left_off(actions: &[DropletAction]) -> Option<Recovery> {
     let ours = snapshot.kind == "snapshot"
         && matches!(power.kind.as_str(), "shutdown" | "power_off")
         && power.status == ActionStatus::Completed
-        && match (snapshot.started_at, power.started_at) {
-            (Some(s), Some(p)) => (0..=WINDOW).contains(&s.since(p)),
+        && match (snapshot.started_at, power.completed_at, power.started_at) {
+            (Some(s), Some(done), _) => (0..=WINDOW).contains(&s.since(done)),
+            (Some(s), None, Some(start)) => (0..=WINDOW_FROM_START).contains(&s.since(start)),
             _ => false,
         };
     if !ours {
@@ -100,6 +105,16 @@ mod tests {
     }
 
     #[test]
+    fn without_a_completion_time_the_window_runs_from_the_start() {
+        let mut shutdown = action(2, "shutdown", Completed, 1_000);
+        shutdown.completed_at = None;
+        let ours = [shutdown.clone(), action(3, "snapshot", Completed, 1_600)];
+        assert_eq!(left_off(&ours), Some(Recovery::PowerOn));
+        let not_ours = [shutdown, action(3, "snapshot", Completed, 3_000)];
+        assert_eq!(left_off(&not_ours), None);
+    }
+
+    #[test]
     fn anything_else_is_left_as_it_is() {
         // Powered on since.
         let on = [
@@ -112,6 +127,11 @@ mod tests {
             action(2, "shutdown", Completed, 1_000),
             action(3, "snapshot", Completed, 1_000 + 3 * 86_400),
         ];
+        // Shut down by a person five minutes before a run found it off and snapshotted it.
+        let just_before = [
+            action(2, "shutdown", Completed, 1_000),
+            action(3, "snapshot", Completed, 1_300),
+        ];
         // Shut down, and no snapshot followed (a person, or a run killed before it asked).
         let no_snapshot = [action(2, "shutdown", Completed, 1_000)];
         // The shutdown failed.
@@ -119,7 +139,14 @@ mod tests {
             action(2, "shutdown", Errored, 1_000),
             action(3, "snapshot", Completed, 1_060),
         ];
-        for actions in [&on[..], &on_purpose, &no_snapshot, &failed, &[]] {
+        for actions in [
+            &on[..],
+            &on_purpose,
+            &just_before,
+            &no_snapshot,
+            &failed,
+            &[],
+        ] {
             assert_eq!(left_off(actions), None, "{actions:?}");
         }
     }

@@ -361,7 +361,7 @@ impl RunReport {
                 || !d.errored_actions.is_empty()
                 || d.wait
                     .as_ref()
-                    .is_some_and(|w| w.state == WaitState::TimedOut)
+                    .is_some_and(|w| matches!(w.state, WaitState::TimedOut | WaitState::Unknown))
                 || d.power.as_ref().is_some_and(|p| p.left_off)
                 || d.hooks.iter().any(|h| h.result != HookResult::Ok)
                 || d.volumes.iter().any(|v| {

@@ -506,3 +506,116 @@ fn waiting_needs_no_new_flag_to_behave_as_before_when_nothing_is_due() {
     assert_eq!(account.fake.requests().len(), plain);
     assert!(account.mutations().is_empty());
 }
+
+/// A status fault on matching requests, `times` of them (0: every one).
+fn refuse(account: &Account, method: &str, path: &str, status: u16, times: u32) {
+    account.fake.add_fault(Fault {
+        method: Some(method.to_string()),
+        path: Some(path.to_string()),
+        query: None,
+        skip: 0,
+        times,
+        kind: FaultKind::Status {
+            status,
+            retry_after: None,
+            body: None,
+        },
+    });
+}
+
+#[test]
+fn a_poll_that_keeps_failing_ends_at_the_deadline_without_hammering_the_api() {
+    // A token without the actions:read scope: every poll is refused.
+    let account = Account::start(seed(vec![droplet(1, "web-1", &["autosnapshot"])], vec![]));
+    refuse(&account, "GET", "/v2/actions", 403, 0);
+    let run = account.run(&args(&["--wait", "--wait-timeout", "900"]));
+    run.expect_code(3).expect_no_panic();
+    let polls = account.count("GET", "/v2/actions");
+    assert!(polls < 30, "{polls} polls");
+    let d = &json(&run.stdout)["droplets"][0];
+    assert_eq!(d["wait"]["state"], "unknown", "{d}");
+    // With --power-off, the droplet's lock tells when its snapshot is over: it comes back on.
+    let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
+    refuse(&account, "GET", "/v2/actions", 403, 0);
+    let run = account.run(&args(&["--power-off"]));
+    run.expect_code(3).expect_no_panic();
+    assert_eq!(status(&account, 1), "active");
+    assert_eq!(
+        droplet_actions(&account, 1),
+        ["shutdown", "snapshot", "power_on"]
+    );
+}
+
+#[test]
+fn an_api_outage_while_powering_on_is_waited_out() {
+    let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
+    // Reads of the droplet fail for a while once its snapshot is under way (each read is
+    // itself retried five times): well past five failed reads in a row.
+    account.fake.add_fault(Fault {
+        method: Some("GET".to_string()),
+        path: Some("/v2/droplets/1".to_string()),
+        query: None,
+        skip: 3,
+        times: 40,
+        kind: FaultKind::Status {
+            status: 503,
+            retry_after: None,
+            body: None,
+        },
+    });
+    let run = account.run(&args(&["--power-off"]));
+    run.expect_no_panic();
+    assert_eq!(status(&account, 1), "active");
+    let power = &json(&run.stdout)["droplets"][0]["power"];
+    assert_eq!(power["left_off"], false, "{power}");
+}
+
+#[test]
+fn a_signal_during_a_pre_hook_starts_nothing_more() {
+    let droplets = (1..=3)
+        .map(|i| droplet(i, &format!("db-{i}"), &["autosnapshot"]))
+        .collect();
+    let account = Account::start(seed(droplets, vec![]));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hook.log");
+    // The first pre hook asks the run to stop, as a deadline's SIGTERM would.
+    let hook = format!(
+        "echo \"$DO_SNAPSHOT_PHASE $DO_SNAPSHOT_DROPLET_ID\" >> {}; \
+         [ \"$DO_SNAPSHOT_PHASE $DO_SNAPSHOT_DROPLET_ID\" = 'pre 1' ] && kill -TERM $PPID; true",
+        log.display()
+    );
+    let run = account.run(&args(&["--power-off", "--max-down", "3", "--hook", &hook]));
+    run.expect_code(5).expect_no_panic();
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "pre 1\npost 1\n");
+    assert!(account.mutations().is_empty(), "{:?}", account.mutations());
+}
+
+#[test]
+fn a_refused_shutdown_does_not_run_the_pre_hook_again() {
+    let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
+    account.fake.add_fault(Fault {
+        method: Some("POST".to_string()),
+        path: Some("/v2/droplets/1/actions".to_string()),
+        query: None,
+        skip: 0,
+        times: 2,
+        kind: FaultKind::Status {
+            status: 422,
+            retry_after: None,
+            body: Some(
+                r#"{"id":"unprocessable_entity","message":"Droplet already has a pending event."}"#
+                    .to_string(),
+            ),
+        },
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hook.log");
+    let hook = recording_hook(&log, "true");
+    let run = account.run(&args(&["--power-off", "--hook", &hook]));
+    run.expect_code(0).expect_no_panic();
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.matches("pre ").count(), 1, "{lines}");
+    assert_eq!(lines.matches("post ").count(), 1, "{lines}");
+    let power = &json(&run.stdout)["droplets"][0]["power"];
+    assert_eq!(power["stopped_by"], "shutdown");
+}
