@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{
-    Cloud, CloudError, Deleted, DropletState, Inventory, PowerAction, Started, VolumeInventory,
+    Cloud, CloudError, Copying, Deleted, DropletState, Inventory, PowerAction, Started,
+    VolumeInventory,
 };
-use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
+use crate::core::activity::{ActionStatus, DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
 
@@ -100,11 +101,20 @@ impl Cloud for MemoryCloud {
         })
     }
 
-    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<(), CloudError> {
+    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<Copying, CloudError> {
         if let Some(i) = self.find(snapshot_id) {
             self.snapshots[i].regions.push(region.to_string());
         }
-        Ok(())
+        Ok(Copying::Started)
+    }
+
+    fn recent_actions(&mut self, since: Timestamp) -> Result<RecentActions, CloudError> {
+        // Every action here is over before the run that started it ends.
+        Ok(RecentActions {
+            since: Some(since),
+            actions: Vec::new(),
+            whole: true,
+        })
     }
 
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError> {

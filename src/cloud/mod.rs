@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use error::CloudError;
 
-use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
+use crate::core::activity::{ActionStatus, DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot, Volume, VolumeSnapshot};
 use crate::time::Timestamp;
 
@@ -66,6 +66,15 @@ pub enum Deleted {
     Now,
     /// It was gone already (404): someone or something else deleted it.
     AlreadyGone,
+}
+
+/// The outcome of a transfer request that did not fail.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Copying {
+    Started,
+    /// The API refused it as already under way (a transfer the run's reads did not show), or
+    /// the copy is there already: nothing more to ask.
+    UnderWay,
 }
 
 /// The outcome of a snapshot or power request that did not fail.
@@ -122,7 +131,11 @@ pub trait Cloud {
 
     fn delete_snapshot(&mut self, snapshot_id: u64) -> Result<Deleted, CloudError>;
 
-    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<(), CloudError>;
+    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<Copying, CloudError>;
+
+    /// The account's actions started since `since`, newest first, read once for the whole run
+    /// (within a bound of pages: `whole` says whether they reach back that far).
+    fn recent_actions(&mut self, since: Timestamp) -> Result<RecentActions, CloudError>;
 
     /// Starts a snapshot; must never start two, even when a response is lost.
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError>;

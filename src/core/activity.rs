@@ -25,6 +25,70 @@ pub struct DropletAction {
     pub completed_at: Option<Timestamp>,
 }
 
+/// An action anywhere on the account, as the account-wide list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountAction {
+    pub id: u64,
+    /// The API's `type`: `snapshot`, `transfer`, `shutdown`…
+    pub kind: String,
+    pub status: ActionStatus,
+    pub started_at: Option<Timestamp>,
+    /// The droplet's id for a droplet's action, the image's for a transfer.
+    pub resource_id: Option<u64>,
+    /// `droplet`, `image`, `volume`…
+    pub resource_type: String,
+    /// For a transfer, the region it copies to.
+    pub region: Option<String>,
+}
+
+/// The account's recent actions, read once for every droplet of a run instead of once per
+/// droplet: `whole` says they hold every action started at or after `since`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecentActions {
+    pub since: Option<Timestamp>,
+    pub actions: Vec<AccountAction>,
+    pub whole: bool,
+}
+
+impl RecentActions {
+    /// A droplet's snapshot actions, when these actions surely hold every one started since
+    /// `from`; `None` when they may not (the droplet's own list must be read).
+    pub fn snapshot_actions(&self, droplet: u64, from: Timestamp) -> Option<Vec<SnapshotAction>> {
+        if !(self.whole && self.since.is_some_and(|s| s <= from)) {
+            return None;
+        }
+        Some(
+            self.actions
+                .iter()
+                .filter(|a| {
+                    a.kind == "snapshot"
+                        && a.resource_type == "droplet"
+                        && a.resource_id == Some(droplet)
+                })
+                .map(|a| SnapshotAction {
+                    id: a.id,
+                    status: a.status,
+                    started_at: a.started_at,
+                })
+                .collect(),
+        )
+    }
+
+    /// Regions a transfer of the image is copying it to, among these actions (one started
+    /// before them is refused by the API as already under way, which the run also accepts).
+    pub fn transfers_in_progress(&self, image: u64) -> Vec<String> {
+        self.actions
+            .iter()
+            .filter(|a| {
+                a.kind == "transfer"
+                    && a.status == ActionStatus::InProgress
+                    && a.resource_id == Some(image)
+            })
+            .filter_map(|a| a.region.clone())
+            .collect()
+    }
+}
+
 /// Where an action stands.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ActionStatus {

@@ -6,7 +6,8 @@ use super::outcome::{
     DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, PowerPlan, PowerReport,
     SnapshotOutcome, TransferRequest,
 };
-use crate::cloud::{Cloud, CloudError, Deleted, Started};
+use crate::cloud::{Cloud, CloudError, Copying, Deleted, Started};
+use crate::core::activity::RecentActions;
 use crate::core::naming::Prefix;
 use crate::core::plan::{Doomed, Newest, Plan, SnapshotPlan, Transfer};
 use crate::core::recovery::{self, Recovery};
@@ -37,10 +38,12 @@ pub struct Ready {
 ///
 /// A fatal error (the token refused, say) stops the droplet where it happened; it comes back
 /// beside the report of what was done before it, so the run can stop and still say so.
+#[allow(clippy::too_many_arguments)]
 pub fn execute(
     cloud: &mut dyn Cloud,
     plan: Plan,
     volumes: Vec<VolumePlan>,
+    recent: Option<&RecentActions>,
     options: &Options,
     withheld: Option<String>,
     budget: &mut usize,
@@ -74,6 +77,7 @@ pub fn execute(
         cloud,
         name: Clean(&droplet_name),
         options,
+        recent,
     };
     let mut ready = None;
     let act = || -> Result<(), CloudError> {
@@ -146,6 +150,8 @@ struct Step<'a> {
     /// The droplet's name, escaped for logs.
     name: Clean<'a>,
     options: &'a Options,
+    /// The account's recent actions, read once for the run, if they could be.
+    recent: Option<&'a RecentActions>,
 }
 
 impl Step<'_> {
@@ -213,7 +219,13 @@ impl Step<'_> {
         let mut busy: Option<(u64, Vec<String>)> = None;
         for t in transfers {
             if busy.as_ref().is_none_or(|(id, _)| *id != t.snapshot_id) {
-                let in_progress = self.cloud.transfers_in_progress(t.snapshot_id);
+                // The run's shared read of the account's actions shows the transfers under
+                // way; without it (or in a dry run, which cannot hear the API refuse a second
+                // transfer), the image's own actions are read.
+                let in_progress = match self.recent.filter(|_| !self.options.dry_run) {
+                    Some(recent) => Ok(recent.transfers_in_progress(t.snapshot_id)),
+                    None => self.cloud.transfers_in_progress(t.snapshot_id),
+                };
                 busy = settle(in_progress, report)?.map(|regions| (t.snapshot_id, regions));
                 if busy.is_none() {
                     continue;
@@ -224,12 +236,17 @@ impl Step<'_> {
                 continue;
             }
             let outcome = if self.options.dry_run {
-                Ok(())
+                Ok(Copying::Started)
             } else {
                 self.cloud.transfer_snapshot(t.snapshot_id, &t.region)
             };
-            if settle(outcome, report)?.is_none() {
-                continue;
+            match settle(outcome, report)? {
+                None => continue,
+                Some(Copying::UnderWay) => {
+                    report.transfers_in_progress += 1;
+                    continue;
+                }
+                Some(Copying::Started) => {}
             }
             tracing::info!(
                 "droplet {name}: {} snapshot {} to {}",
@@ -279,9 +296,20 @@ impl Step<'_> {
                 check,
             } => (name, prefix, check),
         };
-        let Some(actions) = settle(self.cloud.snapshot_actions(droplet_id), report)? else {
-            report.snapshot = SnapshotOutcome::Failed;
-            return Ok(None);
+        // The run's shared read of the account's recent actions, when it reaches back far
+        // enough; else the droplet's own.
+        let shared = self
+            .recent
+            .and_then(|r| r.snapshot_actions(droplet_id, check.window_start));
+        let actions = match shared {
+            Some(actions) => actions,
+            None => match settle(self.cloud.snapshot_actions(droplet_id), report)? {
+                Some(actions) => actions,
+                None => {
+                    report.snapshot = SnapshotOutcome::Failed;
+                    return Ok(None);
+                }
+            },
         };
         let assessment = check.assess(&actions);
         for a in assessment.errored {

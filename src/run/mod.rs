@@ -24,9 +24,10 @@ pub use volumes::MAX_PER_VOLUME;
 use std::collections::HashSet;
 
 use crate::cloud::{Cloud, CloudError, HoldBack, VolumeInventory};
+use crate::core::activity::RecentActions;
 use crate::core::model::Snapshot;
 use crate::core::naming::PrefixTemplate;
-use crate::core::plan::{FUTURE_SLACK, Plan, Settings, overdue_after, plan_droplet};
+use crate::core::plan::{FUTURE_SLACK, Plan, Settings, SnapshotPlan, overdue_after, plan_droplet};
 use crate::core::span::human;
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -75,6 +76,7 @@ pub fn run_once(
              -r copies droplet snapshots only"
         );
     }
+    let recent = recent_actions(cloud, &plans, now)?;
     let mut budget = options.max_delete.unwrap_or(usize::MAX);
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
@@ -86,8 +88,15 @@ pub fn run_once(
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (report, staged, fatal) =
-            act::execute(cloud, plan, mine, options, withheld, &mut budget);
+        let (report, staged, fatal) = act::execute(
+            cloud,
+            plan,
+            mine,
+            recent.as_ref(),
+            options,
+            withheld,
+            &mut budget,
+        );
         ready.extend(staged.map(|r| (droplets.len(), r)));
         droplets.push(report);
         stopped = fatal;
@@ -127,6 +136,52 @@ pub fn run_once(
     report.price(options.price_per_gb);
     Ok(report)
 }
+
+/// The account's recent actions, read once when any droplet is due or has snapshots to copy:
+/// what each due droplet's check needs (a snapshot under way, one completed but not listed yet,
+/// one that ended errored) back to the start of its `-s` window, and the transfers under way.
+/// A failed read only means each droplet reads its own; a refused token stops the run.
+fn recent_actions(
+    cloud: &mut dyn Cloud,
+    plans: &[Plan],
+    now: Timestamp,
+) -> Result<Option<RecentActions>, CloudError> {
+    let due = plans
+        .iter()
+        .filter_map(|p| match &p.snapshot {
+            SnapshotPlan::Take { check, .. } => Some(check.window_start),
+            _ => None,
+        })
+        .min();
+    let copies = plans.iter().any(|p| !p.transfers.is_empty());
+    let Some(since) =
+        due.or_else(|| copies.then(|| now.checked_add(-TRANSFER_HORIZON).unwrap_or(now)))
+    else {
+        return Ok(None);
+    };
+    match cloud.recent_actions(since) {
+        Ok(recent) => {
+            if !recent.whole {
+                tracing::info!(
+                    "the account's actions since {since} are more than one read takes; due \
+                     droplets read their own"
+                );
+            }
+            Ok(Some(recent))
+        }
+        Err(e) if e.is_fatal() => Err(e),
+        Err(e) => {
+            tracing::warn!(
+                "reading the account's recent actions failed ({e}); each droplet reads its own"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// How far back the shared read looks for transfers under way when no droplet is due (an
+/// older transfer still running is refused by the API as already under way).
+const TRANSFER_HORIZON: i64 = 6 * 3_600;
 
 /// Whose deletions must not happen, and why.
 #[derive(Default)]

@@ -9,5 +9,6 @@ mod harness;
 mod lock;
 mod promises;
 mod run;
+mod scale;
 mod simulate;
 mod volumes;

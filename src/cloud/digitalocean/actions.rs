@@ -12,12 +12,55 @@ use super::http::{Http, Method, Repeat};
 use super::listing::read_page;
 use super::wire;
 use crate::cloud::CloudError;
-use crate::core::activity::ActionStatus;
+use crate::core::activity::{AccountAction, ActionStatus, RecentActions};
+use crate::time::Timestamp;
 
 /// Actions per page of the account-wide list: the API's maximum.
 const PER_PAGE: u64 = 200;
 /// Pages of the account-wide list read in one poll, at most; what they miss is asked for by id.
 const MAX_PAGES: u64 = 3;
+/// Pages read for a run's recent actions, at most (2,000 actions): past them, droplets whose
+/// due check needs older actions read their own.
+const MAX_RECENT_PAGES: u64 = 10;
+
+/// Every action started at or after `since`, reading the account-wide list (newest first) until
+/// an older one shows. A list that comes oldest first, or that goes on past the bound, gives
+/// what was read with `whole` false.
+pub fn recent(http: &mut Http, since: Timestamp) -> Result<RecentActions, CloudError> {
+    let mut out = RecentActions {
+        since: Some(since),
+        actions: Vec::new(),
+        whole: false,
+    };
+    for page in 1..=MAX_RECENT_PAGES {
+        let p = read_page(http, &url(page), "actions")?;
+        if page == 1 && order(&p.items) == Some(Order::OldestFirst) {
+            return Ok(out);
+        }
+        let mut older = false;
+        for item in &p.items {
+            let Some(a) = wire::action(item) else {
+                // An action that cannot be read could be any droplet's snapshot.
+                return Ok(out);
+            };
+            older |= a.started_at.is_some_and(|t| t < since);
+            out.actions.push(AccountAction {
+                id: a.id.unwrap_or_default(),
+                status: ActionStatus::from_api(&a.status),
+                kind: a.kind,
+                started_at: a.started_at,
+                resource_id: a.resource_id,
+                resource_type: a.resource_type,
+                region: a.region,
+            });
+        }
+        if older || p.next.is_none() {
+            out.whole = true;
+            return Ok(out);
+        }
+    }
+    Ok(out)
+}
 
 /// Where each of `ids` stands; an id found nowhere is left out.
 pub fn statuses(http: &mut Http, ids: &[u64]) -> Result<BTreeMap<u64, ActionStatus>, CloudError> {

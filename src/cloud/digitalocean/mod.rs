@@ -17,11 +17,11 @@ use serde_json::json;
 
 use self::http::{Failed, Http, Method, Repeat, Reply};
 use super::{
-    Cloud, CloudError, Deleted, DropletState, HoldBack, Inventory, PowerAction, Started,
+    Cloud, CloudError, Copying, Deleted, DropletState, HoldBack, Inventory, PowerAction, Started,
     Unreadable, VolumeInventory,
 };
 use crate::config::Api;
-use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
+use crate::core::activity::{ActionStatus, DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::Snapshot;
 use crate::core::span::human;
 use crate::sleep::{RealSleeper, Sleeper, VirtualSleeper};
@@ -261,11 +261,25 @@ impl Cloud for DigitalOcean {
         self.delete(&format!("/v2/snapshots/{snapshot_id}"))
     }
 
-    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<(), CloudError> {
+    fn transfer_snapshot(&mut self, snapshot_id: u64, region: &str) -> Result<Copying, CloudError> {
         let path = format!("/v2/images/{snapshot_id}/actions");
         let body = Method::Post(json!({"type": "transfer", "region": region}));
         match self.http.call(&body, &path, Repeat::OnlyIfUnsent) {
-            Ok(reply) => expect(reply, &format!("POST {path}"), &[201, 200]).map(drop),
+            Ok(reply) if reply.status == 422 => {
+                // The run reads transfers in progress only as far back as its shared read of
+                // the account's actions reaches; an older one is refused here, as is a copy
+                // that exists already. Neither needs asking again.
+                let (_, message, _) = wire::error(&reply.body);
+                let lower = message.to_ascii_lowercase();
+                if lower.contains("already in progress") || lower.contains("already in region") {
+                    tracing::info!("snapshot {snapshot_id} to {region}: {message}");
+                    return Ok(Copying::UnderWay);
+                }
+                Err(reply.error(&format!("POST {path}")))
+            }
+            Ok(reply) => {
+                expect(reply, &format!("POST {path}"), &[201, 200]).map(|_| Copying::Started)
+            }
             Err(Failed {
                 error,
                 maybe_applied: true,
@@ -276,7 +290,7 @@ impl Cloud for DigitalOcean {
                     .is_ok_and(|r| r.iter().any(|r| r == region))
                 {
                     tracing::info!("{error}; but the transfer to {region} did start");
-                    Ok(())
+                    Ok(Copying::Started)
                 } else {
                     Err(error)
                 }
@@ -356,6 +370,10 @@ impl Cloud for DigitalOcean {
 
     fn action_statuses(&mut self, ids: &[u64]) -> Result<BTreeMap<u64, ActionStatus>, CloudError> {
         actions::statuses(&mut self.http, ids)
+    }
+
+    fn recent_actions(&mut self, since: Timestamp) -> Result<RecentActions, CloudError> {
+        actions::recent(&mut self.http, since)
     }
 
     fn droplet_state(&mut self, droplet_id: u64) -> Result<DropletState, CloudError> {

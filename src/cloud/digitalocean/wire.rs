@@ -222,6 +222,8 @@ pub struct Action {
     pub completed_at: Option<Timestamp>,
     /// For a transfer, the region it copies to.
     pub region: Option<String>,
+    pub resource_id: Option<u64>,
+    pub resource_type: String,
 }
 
 /// The id of the action a `POST …/actions` started (`{"action": {"id": …}}`).
@@ -259,6 +261,12 @@ pub fn action(v: &Value) -> Option<Action> {
             .and_then(Value::as_str)
             .or_else(|| v.pointer("/region/slug").and_then(Value::as_str))
             .map(str::to_string),
+        resource_id: id(v.get("resource_id")),
+        resource_type: v
+            .get("resource_type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 

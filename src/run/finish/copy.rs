@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::{Job, Phased};
+use crate::cloud::Copying;
 use crate::interrupt;
 use crate::run::outcome::TransferRequest;
 use crate::sanitize::Clean;
@@ -56,7 +57,8 @@ impl Phased<'_> {
                 };
                 for region in regions.iter().filter(|r| !snapshot.regions.contains(r)) {
                     match self.cloud.transfer_snapshot(snapshot.id, region) {
-                        Ok(()) => {
+                        Ok(Copying::UnderWay) => {}
+                        Ok(Copying::Started) => {
                             tracing::info!(
                                 "droplet {}: transferring snapshot {} to {}",
                                 Clean(&self.reports[index].name),

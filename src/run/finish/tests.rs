@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::cloud::memory::MemoryCloud;
-use crate::cloud::{Deleted, DropletState, Inventory, PowerAction, VolumeInventory};
-use crate::core::activity::{DropletAction, SnapshotAction};
+use crate::cloud::{Copying, Deleted, DropletState, Inventory, PowerAction, VolumeInventory};
+use crate::core::activity::{DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::Snapshot;
 use crate::core::naming::PrefixTemplate;
 
@@ -23,8 +23,11 @@ impl Cloud for Buggy {
     fn delete_snapshot(&mut self, id: u64) -> Result<Deleted, CloudError> {
         self.0.delete_snapshot(id)
     }
-    fn transfer_snapshot(&mut self, id: u64, region: &str) -> Result<(), CloudError> {
+    fn transfer_snapshot(&mut self, id: u64, region: &str) -> Result<Copying, CloudError> {
         self.0.transfer_snapshot(id, region)
+    }
+    fn recent_actions(&mut self, since: Timestamp) -> Result<RecentActions, CloudError> {
+        self.0.recent_actions(since)
     }
     fn take_snapshot(&mut self, id: u64, name: &str) -> Result<Started, CloudError> {
         self.0.take_snapshot(id, name)
