@@ -89,6 +89,8 @@ pub struct Http {
     pub date: Option<Timestamp>,
     /// The last `ratelimit-remaining` and `ratelimit-reset` seen.
     rate: Option<(u64, i64)>,
+    /// The per-minute limit, kept by the client itself.
+    burst: retry::Burst,
     random: u64,
 }
 
@@ -117,6 +119,7 @@ impl Http {
             sleeper,
             date: None,
             rate: None,
+            burst: retry::Burst::default(),
             random: seed,
         }
     }
@@ -209,8 +212,16 @@ impl Http {
         self.sleeper.elapsed()
     }
 
-    /// Waits before a request when the hourly allowance is running out.
+    /// Waits before a request to stay under the per-minute limit, and when the hourly allowance
+    /// is running out.
     fn pace(&mut self) {
+        if let Some(wait) = self.burst.take(self.sleeper.elapsed()) {
+            tracing::debug!(
+                "keeping under 250 requests a minute: pausing {:.2} s",
+                wait.as_secs_f64()
+            );
+            self.sleeper.sleep(wait);
+        }
         let (Some((remaining, reset)), Some(now)) = (self.rate, self.date) else {
             return;
         };

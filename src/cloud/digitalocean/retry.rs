@@ -97,9 +97,77 @@ pub fn pace(remaining: u64, until_reset: u64) -> Option<Duration> {
     Some(Duration::from_secs_f64(per_request.clamp(0.5, 60.0)))
 }
 
+/// DigitalOcean's burst limit: 250 requests in any minute per token, on top of the hourly 5,000.
+/// The headers do not show it (only a 429 does), so the client keeps under it by itself: a
+/// bucket of `BURST` requests that refills at `PER_MINUTE` a minute. In any minute at most
+/// `BURST + PER_MINUTE` go out, which stays under 250, and a long run is spread evenly over the
+/// minutes instead of bursting into the limit and waiting out 429s.
+#[derive(Debug)]
+pub struct Burst {
+    tokens: f64,
+    /// When the bucket was last refilled, by the sleeper's clock.
+    at: Duration,
+}
+
+/// Requests that may go out at once.
+pub const BURST: f64 = 50.0;
+/// Requests a minute once the bucket is empty.
+pub const PER_MINUTE: f64 = 195.0;
+
+impl Default for Burst {
+    fn default() -> Self {
+        Burst {
+            tokens: BURST,
+            at: Duration::ZERO,
+        }
+    }
+}
+
+impl Burst {
+    /// How long to wait, at `now`, before the next request may go out; then counts it.
+    pub fn take(&mut self, now: Duration) -> Option<Duration> {
+        let rate = PER_MINUTE / 60.0;
+        let elapsed = now.saturating_sub(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate).min(BURST);
+        self.at = now;
+        let wait = (self.tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - self.tokens) / rate));
+        // The request goes out after the wait, by which time its token has come.
+        self.tokens -= 1.0;
+        wait
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_burst_bucket_keeps_any_minute_under_250_requests() {
+        let mut bucket = Burst::default();
+        let mut now = Duration::ZERO;
+        let mut sent = Vec::new();
+        for _ in 0..2_000 {
+            if let Some(wait) = bucket.take(now) {
+                now += wait;
+            }
+            sent.push(now);
+            // Each request itself takes a moment.
+            now += Duration::from_millis(20);
+        }
+        let most = sent
+            .iter()
+            .map(|start| {
+                sent.iter()
+                    .filter(|t| **t >= *start && **t < *start + Duration::from_secs(60))
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(most <= 250, "{most} in a minute");
+        // And spread, not bursts: 2,000 requests take about (2,000 - 50) / 195 minutes.
+        let minutes = sent.last().unwrap().as_secs_f64() / 60.0;
+        assert!((9.5..10.5).contains(&minutes), "{minutes}");
+    }
 
     fn status(status: u16) -> Failure {
         Failure::Status {
