@@ -1,6 +1,6 @@
 //! What happens to every non-control request around its handler: completing
-//! due actions, auth, the rate limit, faults (holding the request, if one
-//! says so), the common headers and the request log.
+//! due actions, auth, the rate limits, faults (holding the request, if one
+//! says so), the common headers, the request log and the latency.
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use crate::errors::ApiError;
 use crate::faults::{FaultKind, echo_credentials};
 use crate::model::LoggedRequest;
-use crate::ratelimit::RateHeaders;
+use crate::ratelimit::{Exceeded, RateHeaders};
 use crate::state::{Shared, World, lock};
 use crate::timefmt::{DateFormat, http_date};
 
@@ -41,6 +41,10 @@ struct Admission {
     now: Timestamp,
     date_format: DateFormat,
     rate: RateHeaders,
+    /// Whole seconds for `retry-after`: set only on a burst-limit 429.
+    retry_after: Option<u64>,
+    /// Real time the reply waits before it is sent.
+    latency: Duration,
     verdict: Verdict,
 }
 
@@ -58,7 +62,7 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
     let admission = admit(&mut lock(&shared), &seen);
     let request_id = admission.request_id.as_str();
     let authorization = seen.authorization.as_deref();
-    let mut delay = None;
+    let mut delay = Duration::ZERO;
     let mut response = match admission.verdict {
         Verdict::Refuse(ref error) => error.render(Some(request_id)),
         Verdict::Serve(None) => finish(next.run(request).await, request_id),
@@ -75,7 +79,7 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
             ApiError::for_status(status_code(status)).render(Some(request_id))
         }
         Verdict::Serve(Some(FaultKind::Delay { millis, apply })) => {
-            delay = Some(Duration::from_millis(millis));
+            delay = Duration::from_millis(millis);
             if apply {
                 finish(next.run(request).await, request_id)
             } else {
@@ -99,46 +103,68 @@ pub async fn api_pipeline(State(shared): State<Shared>, request: Request, next: 
         }
     };
     add_common_headers(response.headers_mut(), &admission);
-    lock(&shared).requests.push(LoggedRequest {
-        method: seen.method,
-        path: seen.path,
-        query: seen.query,
-        status: response.status().as_u16(),
-        authorization: seen.authorization,
-    });
+    let status = response.status().as_u16();
+    {
+        let mut world = lock(&shared);
+        world.requests.push(LoggedRequest {
+            method: seen.method,
+            path: seen.path,
+            query: seen.query,
+            status,
+            authorization: seen.authorization,
+        });
+        if status == StatusCode::TOO_MANY_REQUESTS.as_u16() {
+            world.too_many_requests += 1;
+        }
+    }
     // The effect and the log entry already exist: a client that gives up
-    // during the wait has still been "accepted".
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
+    // during the wait has still been "accepted". The wait is a timer on the
+    // server's runtime, so every other request goes on meanwhile.
+    let wait = admission.latency.saturating_add(delay);
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     response
 }
 
-/// Completes due actions, then checks the token, then the rate limit, then
-/// picks a fault. Refused requests do not use up the rate limit.
+/// Completes due actions, then checks the token, then the rate limits (the
+/// hourly one first), then picks a fault. Refused requests do not use up
+/// either limit.
 ///
-/// A 429 for the used-up hourly window carries no `retry-after`: the API
-/// sends that header only for its per-minute burst limit (spec
-/// `description.yml`, do-api.md §8), which the emulator does not model. The
-/// client learns when to come back from `ratelimit-reset`.
+/// Only a burst-limit 429 carries `retry-after` (spec `description.yml`,
+/// do-api.md §8), with `ratelimit-remaining: 0` although the hourly budget
+/// is not used up. A 429 for the used-up hourly window has none: the client
+/// learns when to come back from `ratelimit-reset`.
 fn admit(world: &mut World, seen: &Seen) -> Admission {
     world.complete_due();
     let request_id = world.fresh_request_id();
     let now = world.now;
     world.rate.expire(now);
+    let mut retry_after = None;
     let verdict = if !authorized(&world.token, seen.authorization.as_deref()) {
         Verdict::Refuse(ApiError::for_status(StatusCode::UNAUTHORIZED))
-    } else if world.rate.exhausted() {
-        Verdict::Refuse(ApiError::for_status(StatusCode::TOO_MANY_REQUESTS))
     } else {
-        world.rate.record(now);
-        Verdict::Serve(world.faults.pick(&seen.method, &seen.path, &seen.query))
+        match world.rate.admit(now) {
+            Ok(()) => Verdict::Serve(world.faults.pick(&seen.method, &seen.path, &seen.query)),
+            Err(exceeded) => {
+                if let Exceeded::Minute { retry_after: wait } = exceeded {
+                    retry_after = Some(wait);
+                }
+                Verdict::Refuse(ApiError::for_status(StatusCode::TOO_MANY_REQUESTS))
+            }
+        }
     };
+    let mut rate = world.rate.headers(now);
+    if retry_after.is_some() {
+        rate.remaining = 0;
+    }
     Admission {
         request_id,
         now,
         date_format: world.date_format,
-        rate: world.rate.headers(now),
+        rate,
+        retry_after,
+        latency: world.latency,
         verdict,
     }
 }
@@ -225,9 +251,13 @@ async fn truncate(response: Response) -> Response {
     Response::from_parts(parts, Body::from(half))
 }
 
-/// Rate-limit headers, the emulator-clock `Date` and `x-request-id`.
+/// Rate-limit headers (and `retry-after` on a burst-limit 429), the
+/// emulator-clock `Date` and `x-request-id`.
 fn add_common_headers(headers: &mut HeaderMap, admission: &Admission) {
     let rate = admission.rate;
+    if let Some(seconds) = admission.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
     headers.insert(
         HeaderName::from_static("ratelimit-limit"),
         HeaderValue::from(rate.limit),

@@ -25,6 +25,12 @@ pub const DEFAULT_VOLUME_SIZE_GIGABYTES: u64 = 100;
 /// The docs' "one snapshot per volume every 10 minutes".
 const DEFAULT_VOLUME_SNAPSHOT_INTERVAL_SECONDS: i64 = 600;
 
+/// The documented hourly budget per token.
+const DEFAULT_RATE_LIMIT_PER_HOUR: u32 = 5000;
+
+/// The documented burst limit per token (5 % of the hourly budget).
+const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 250;
+
 fn default_now() -> jiff::Timestamp {
     jiff::Timestamp::from_second(DEFAULT_NOW_SECONDS).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
@@ -43,6 +49,14 @@ pub struct Seed {
     pub transfer_seconds: i64,
     /// The hourly request budget reported in `ratelimit-limit`.
     pub rate_limit_per_hour: u32,
+    /// The burst limit: at most this many requests in any 60 seconds of
+    /// the emulator clock, else 429 with `retry-after`. 0 turns it off,
+    /// for tests that make more requests than that without advancing the
+    /// clock.
+    pub rate_limit_per_minute: u32,
+    /// Real time every `/v2` reply waits before it is sent (not the
+    /// emulator clock), for benchmarks against a slow API. 0 is none.
+    pub latency_millis: u64,
     /// The form of the `Date` header; `imf` unless a test checks that the
     /// client reads the obsolete forms too.
     pub date_format: DateFormat,
@@ -69,7 +83,9 @@ impl Default for Seed {
             now: default_now(),
             snapshot_seconds: 600,
             transfer_seconds: 1800,
-            rate_limit_per_hour: 5000,
+            rate_limit_per_hour: DEFAULT_RATE_LIMIT_PER_HOUR,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            latency_millis: 0,
             date_format: DateFormat::Imf,
             ignore_tag_filter: false,
             listing_lag_seconds: 0,

@@ -182,6 +182,32 @@ impl FakeDo {
         lock(&self.shared).volume_snapshot_interval_seconds = seconds.max(0);
     }
 
+    /// The burst limit, from now on: at most `per_minute` requests in any
+    /// 60 seconds of the emulator clock; 0 turns it off. Requests of the
+    /// last minute count, even those made while it was off.
+    pub fn set_rate_limit_per_minute(&self, per_minute: u32) {
+        lock(&self.shared).rate.per_minute = per_minute;
+    }
+
+    /// The hourly budget, from now on (`ratelimit-limit`); requests of the
+    /// last hour count. 0 refuses every request.
+    pub fn set_rate_limit_per_hour(&self, per_hour: u32) {
+        lock(&self.shared).rate.per_hour = per_hour;
+    }
+
+    /// Real time every later `/v2` reply waits before it is sent, without
+    /// blocking other requests; `Duration::ZERO` is none. Control calls
+    /// never wait.
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.shared).latency = latency;
+    }
+
+    /// How many `/v2` replies had status 429 so far, whatever the cause
+    /// (either rate limit, or a fault); `clear_requests` does not reset it.
+    pub fn too_many_requests(&self) -> usize {
+        lock(&self.shared).too_many_requests
+    }
+
     /// The form of the `Date` header of every later response.
     pub fn set_date_format(&self, format: DateFormat) {
         lock(&self.shared).date_format = format;

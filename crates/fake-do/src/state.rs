@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use jiff::Timestamp;
 
@@ -13,7 +14,7 @@ use crate::lifecycle::PlannedFailure;
 use crate::model::{
     ActionState, DropletState, LoggedRequest, SnapshotState, VolumeSnapshotState, VolumeState,
 };
-use crate::ratelimit::RateWindow;
+use crate::ratelimit::RateLimits;
 use crate::seed::{DEFAULT_REGION, Seed};
 use crate::timefmt::{DateFormat, add_seconds, whole_seconds};
 
@@ -44,8 +45,13 @@ pub struct World {
     pub droplets: BTreeMap<u64, DropletState>,
     pub snapshots: BTreeMap<u64, SnapshotState>,
     pub actions: BTreeMap<u64, ActionState>,
-    pub rate: RateWindow,
+    pub rate: RateLimits,
+    /// Real time every `/v2` reply waits before it is sent.
+    pub latency: Duration,
     pub requests: Vec<LoggedRequest>,
+    /// How many `/v2` replies had status 429, whatever the cause; the
+    /// request log can be cleared, this count cannot.
+    pub too_many_requests: usize,
     pub faults: FaultList,
     pub planned_failures: Vec<PlannedFailure>,
     /// The form of every `Date` header.
@@ -166,8 +172,10 @@ impl World {
             droplets,
             snapshots,
             actions: BTreeMap::new(),
-            rate: RateWindow::new(seed.rate_limit_per_hour),
+            rate: RateLimits::new(seed.rate_limit_per_hour, seed.rate_limit_per_minute),
+            latency: Duration::from_millis(seed.latency_millis),
             requests: Vec::new(),
+            too_many_requests: 0,
             faults: FaultList::default(),
             planned_failures: Vec::new(),
             date_format: seed.date_format,

@@ -26,6 +26,8 @@ pub fn routes() -> Router<Shared> {
         .route("/_fake/ignore_shutdown", post(set_ignore_shutdown))
         .route("/_fake/fail", post(fail_actions))
         .route("/_fake/date_format", post(set_date_format))
+        .route("/_fake/rate_limit", post(set_rate_limit))
+        .route("/_fake/latency", post(set_latency))
         .route("/_fake/release", post(release))
         .route("/_fake/destroy_droplet", post(destroy_droplet))
         .route("/_fake/destroy_volume", post(destroy_volume))
@@ -47,6 +49,12 @@ async fn state(State(shared): State<Shared>) -> Json<Value> {
         "volumes": world.volumes.values().collect::<Vec<_>>(),
         "volume_snapshots": world.ordered_volume_snapshots(),
         "held": shared.holds.count(),
+        "rate_limit": {
+            "per_hour": world.rate.per_hour,
+            "per_minute": world.rate.per_minute,
+        },
+        "latency_millis": u64::try_from(world.latency.as_millis()).unwrap_or(u64::MAX),
+        "too_many_requests": world.too_many_requests,
     }))
 }
 
@@ -169,6 +177,42 @@ async fn set_date_format(
 ) -> Result<StatusCode, Response> {
     let SetDateFormat { format } = parse_body(&body).map_err(reject)?;
     lock(&shared).date_format = format;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetRateLimit {
+    per_minute: Option<u32>,
+    per_hour: Option<u32>,
+}
+
+/// `{"per_minute": N, "per_hour": M}`, either optional: the limits from now
+/// on (`per_minute: 0` turns the burst limit off).
+async fn set_rate_limit(State(shared): State<Shared>, body: Bytes) -> Result<StatusCode, Response> {
+    let SetRateLimit {
+        per_minute,
+        per_hour,
+    } = parse_body(&body).map_err(reject)?;
+    let mut world = lock(&shared);
+    if let Some(per_minute) = per_minute {
+        world.rate.per_minute = per_minute;
+    }
+    if let Some(per_hour) = per_hour {
+        world.rate.per_hour = per_hour;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct SetLatency {
+    millis: u64,
+}
+
+/// `{"millis": N}`: the real time every later `/v2` reply waits.
+async fn set_latency(State(shared): State<Shared>, body: Bytes) -> Result<StatusCode, Response> {
+    let SetLatency { millis } = parse_body(&body).map_err(reject)?;
+    lock(&shared).latency = std::time::Duration::from_millis(millis);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -20,6 +20,8 @@ fn json_seed_fills_in_defaults() {
     assert_eq!(seed.now.to_string(), "2026-01-01T00:00:00Z");
     assert_eq!((seed.snapshot_seconds, seed.transfer_seconds), (600, 1800));
     assert_eq!(seed.rate_limit_per_hour, 5000);
+    assert_eq!(seed.rate_limit_per_minute, 250);
+    assert_eq!(seed.latency_millis, 0);
     assert_eq!(seed.droplets[0].region, "nyc3");
     assert_eq!(seed.droplets[0].status, "active");
 
@@ -129,4 +131,16 @@ fn the_documented_seeds_start() {
     let fake = FakeDo::start(documented).expect("README seed starts");
     assert_eq!(fake.volumes()[0].droplet_ids, [3_164_444]);
     assert_eq!(fake.volume_snapshots()[0].regions, ["nyc3"]);
+}
+
+#[test]
+fn json_seed_reads_the_burst_limit_and_the_latency() {
+    let seed =
+        Seed::from_json(r#"{"rate_limit_per_minute": 0, "latency_millis": 25}"#).expect("seed");
+    assert_eq!(seed.rate_limit_per_minute, 0);
+    assert_eq!(seed.latency_millis, 25);
+    let fake = FakeDo::start(seed).expect("start");
+    let state = super::client::send(&fake, "GET", "/_fake/state", None, None).json();
+    assert_eq!(state["rate_limit"]["per_minute"], 0);
+    assert_eq!(state["latency_millis"], 25);
 }
