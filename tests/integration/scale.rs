@@ -45,3 +45,22 @@ fn due_droplets_with_snapshots_share_one_read_of_the_accounts_actions() {
     assert_eq!(account.count("GET", "/v2/actions"), 1);
     assert_eq!(account.count("GET", "/v2/droplets/"), 0);
 }
+
+#[test]
+fn two_thousand_requests_meet_no_429() {
+    // 1,000 snapshots, waited for and copied in one run: over 2,000 requests, against the
+    // emulator's limits of 250 a minute and 5,000 an hour.
+    let account = fleet(0, 0);
+    let run = account.run(&["-s", "1d", "-r", "lon1", "--wait", "--fake-clock"]);
+    run.expect_code(0).expect_no_panic();
+    let requests = account.fake.requests().len();
+    assert!(requests > 2_000, "{requests} requests");
+    assert_eq!(account.fake.too_many_requests(), 0);
+    let transfers = account
+        .fake
+        .actions()
+        .iter()
+        .filter(|a| a.kind == "transfer")
+        .count();
+    assert_eq!(transfers, 1_000);
+}

@@ -19,18 +19,25 @@ const MAX_PAGES: u64 = 10_000;
 const PASSES: u32 = 3;
 
 /// One reading of a listing.
-enum Reading {
-    Whole(Vec<Value>),
+enum Reading<T> {
+    Whole(Vec<T>),
     /// It changed while being read, for this reason.
     Changed(String),
 }
 
 /// Reads every page of `path` (with `query`, which ends in `&` if not empty); items are under
-/// `key`.
-pub fn walk(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Vec<Value>, CloudError> {
+/// `key`, and each is turned into a `T` by `each` as its page arrives, so a listing of a
+/// hundred thousand snapshots is never held as JSON all at once.
+pub fn walk<T>(
+    http: &mut Http,
+    path: &str,
+    query: &str,
+    key: &str,
+    mut each: impl FnMut(&Value) -> T,
+) -> Result<Vec<T>, CloudError> {
     let mut why = String::new();
     for _ in 0..PASSES {
-        match read(http, path, query, key)? {
+        match read(http, path, query, key, &mut each)? {
             Reading::Whole(items) => return Ok(items),
             Reading::Changed(reason) => {
                 tracing::warn!("GET {path}: {reason}; reading it again");
@@ -44,12 +51,21 @@ pub fn walk(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Vec<V
     })
 }
 
-fn read(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Reading, CloudError> {
+fn read<T>(
+    http: &mut Http,
+    path: &str,
+    query: &str,
+    key: &str,
+    each: &mut impl FnMut(&Value) -> T,
+) -> Result<Reading<T>, CloudError> {
     let incomplete = |detail: String| CloudError::Incomplete {
         request: format!("GET {path}"),
         detail,
     };
     let mut items = Vec::new();
+    // Each item's id as the API wrote it (a number, or a string for volumes): none twice.
+    let mut seen = HashSet::new();
+    let mut twice = false;
     let mut total = None;
     let mut page = 1;
     loop {
@@ -68,7 +84,12 @@ fn read(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Reading, 
             Some(_) => {}
         }
         let empty = p.items.is_empty();
-        items.extend(p.items);
+        for item in &p.items {
+            if let Some(id) = item.get("id") {
+                twice |= !seen.insert(id.to_string());
+            }
+            items.push(each(item));
+        }
         match p.next {
             None => break,
             Some(_) if empty => {
@@ -85,11 +106,6 @@ fn read(http: &mut Http, path: &str, query: &str, key: &str) -> Result<Reading, 
             }
         }
     }
-    let mut seen = HashSet::new();
-    let twice = items
-        .iter()
-        .filter_map(|item| wire::id(item.get("id")))
-        .any(|id| !seen.insert(id));
     if twice {
         return Ok(Reading::Changed("an item was listed twice".to_string()));
     }

@@ -56,11 +56,11 @@ impl DigitalOcean {
     /// The actions on a droplet or image. One that cannot be read fails the whole call: it
     /// could be the snapshot or transfer in progress.
     fn actions(&mut self, path: &str) -> Result<Vec<wire::Action>, CloudError> {
-        let items = listing::walk(&mut self.http, path, "", "actions")?;
+        let items = listing::walk(&mut self.http, path, "", "actions", wire::action)?;
         items
-            .iter()
+            .into_iter()
             .map(|item| {
-                wire::action(item).ok_or_else(|| CloudError::Malformed {
+                item.ok_or_else(|| CloudError::Malformed {
                     request: format!("GET {path}"),
                     detail: "an action has no readable type or status".to_string(),
                 })
@@ -195,10 +195,12 @@ impl Cloud for DigitalOcean {
         // What each droplet says its snapshots are, to check the snapshot listing against.
         let mut claimed = Vec::new();
         let query = format!("tag_name={tag}&");
-        for item in listing::walk(&mut self.http, "/v2/droplets", &query, "droplets")? {
-            match wire::droplet(&item) {
+        let read = |item: &serde_json::Value| (wire::droplet(item), wire::snapshot_ids(item));
+        for (item, ids) in listing::walk(&mut self.http, "/v2/droplets", &query, "droplets", read)?
+        {
+            match item {
                 Ok(d) => {
-                    if let Some(ids) = wire::snapshot_ids(&item) {
+                    if let Some(ids) = ids {
                         claimed.push((d.id, ids));
                     }
                     droplets.push(d);
@@ -211,11 +213,12 @@ impl Cloud for DigitalOcean {
         }
         let mut snapshots = Vec::new();
         let query = "resource_type=droplet&";
-        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")?;
+        let read = |item: &serde_json::Value| (wire::id(item.get("id")), wire::snapshot(item));
+        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)?;
         // Every listed id, readable entry or not, for the check against the droplets' claims.
-        let listed: BTreeSet<u64> = items.iter().filter_map(|i| wire::id(i.get("id"))).collect();
-        for item in items {
-            match wire::snapshot(&item) {
+        let listed: BTreeSet<u64> = items.iter().filter_map(|(id, _)| *id).collect();
+        for (_, item) in items {
+            match item {
                 Ok(s) => snapshots.push(s),
                 Err((droplet, problem)) => unreadable.push(Unreadable {
                     holds_back: droplet.map_or(HoldBack::All, HoldBack::Droplet),
@@ -438,16 +441,17 @@ impl Cloud for DigitalOcean {
 
     fn volumes(&mut self) -> Result<VolumeInventory, CloudError> {
         let mut inventory = VolumeInventory::default();
-        for item in listing::walk(&mut self.http, "/v2/volumes", "", "volumes")? {
-            match wire::volume(&item) {
+        for item in listing::walk(&mut self.http, "/v2/volumes", "", "volumes", wire::volume)? {
+            match item {
                 Ok(v) => inventory.volumes.push(v),
                 // A volume that cannot be read could be any tagged droplet's.
                 Err(problem) => inventory.unreadable.push((None, problem)),
             }
         }
         let query = "resource_type=volume&";
-        for item in listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")? {
-            match wire::volume_snapshot(&item) {
+        let read = wire::volume_snapshot;
+        for item in listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)? {
+            match item {
                 Ok(s) => inventory.snapshots.push(s),
                 Err(problem) => inventory.unreadable.push(problem),
             }
@@ -472,11 +476,10 @@ impl Cloud for DigitalOcean {
             };
             // The snapshot is made at once, so whether it was is in the volume's listing.
             tracing::warn!("{error}; checking whether the volume's snapshot was taken anyway");
-            let listed = listing::walk(&mut self.http, &path, "", "snapshots")?;
-            if listed
-                .iter()
-                .any(|s| s.get("name").and_then(|n| n.as_str()) == Some(name))
-            {
+            let named =
+                |s: &serde_json::Value| s.get("name").and_then(|n| n.as_str()) == Some(name);
+            let listed = listing::walk(&mut self.http, &path, "", "snapshots", named)?;
+            if listed.into_iter().any(|found| found) {
                 return Ok(());
             }
             if attempt == TRIES {
@@ -501,10 +504,11 @@ impl Cloud for DigitalOcean {
         // One walk of the account's listing: fewer requests than one per droplet whenever
         // droplets hold fewer than 200 snapshots each.
         let query = "resource_type=droplet&";
-        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots")?;
+        let read = |item: &serde_json::Value| wire::snapshot(item).ok();
+        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)?;
         Ok(items
-            .iter()
-            .filter_map(|item| wire::snapshot(item).ok())
+            .into_iter()
+            .flatten()
             .filter(|s| {
                 wanted
                     .iter()
