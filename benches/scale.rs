@@ -54,6 +54,8 @@ struct Sample {
     max_rss_kib: i64,
 }
 
+// The child is reaped by wait4(2), which also gives its peak memory; `Child::wait` cannot.
+#[allow(clippy::zombie_processes)]
 fn run(fake: &FakeDo, token: &std::path::Path, lock: &std::path::Path) -> Sample {
     let before = fake.now();
     let started = Instant::now();
