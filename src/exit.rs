@@ -18,6 +18,20 @@ pub enum Exit {
     Interrupted = 5,
 }
 
+impl Exit {
+    /// A few words on what the code means.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "success",
+            Exit::Failure => "failure",
+            Exit::Usage => "usage",
+            Exit::Partial => "partly done",
+            Exit::Locked => "another run holds the lock",
+            Exit::Interrupted => "interrupted",
+        }
+    }
+}
+
 impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> std::process::ExitCode {
         std::process::ExitCode::from(e as u8)

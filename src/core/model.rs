@@ -1,6 +1,8 @@
 //! What the tool knows about an account: droplets and their snapshots, as every `Cloud` reports
 //! them. Ids are integers here whatever form the API used.
 
+use std::borrow::Cow;
+
 use crate::time::Timestamp;
 
 /// A droplet carrying the tag.
@@ -20,7 +22,7 @@ pub struct Droplet {
 }
 
 /// A completed droplet snapshot (in-progress snapshots are invisible to the API's lists).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub id: u64,
     pub name: String,
@@ -34,6 +36,8 @@ pub struct Snapshot {
     pub droplet_id: u64,
     /// Regions holding a completed copy.
     pub regions: Vec<String>,
+    /// Its size as the API reports it (0 where none was reported), for the storage metric.
+    pub size_gigabytes: f64,
 }
 
 /// Characters of the time at the end of an owned snapshot's name: `YYYYMMDDTHHMMSSZ`.
@@ -60,6 +64,15 @@ impl Snapshot {
             stamp,
             droplet_id,
             regions,
+            size_gigabytes: 0.0,
+        }
+    }
+
+    /// The same snapshot, of this size.
+    pub fn with_size(self, size_gigabytes: f64) -> Snapshot {
+        Snapshot {
+            size_gigabytes,
+            ..self
         }
     }
 
@@ -67,4 +80,21 @@ impl Snapshot {
     pub fn time(&self) -> Timestamp {
         self.stamp.unwrap_or(self.created_at)
     }
+}
+
+/// Orders a listing by droplet, then by time, so each droplet's snapshots are one stretch,
+/// oldest first (see `of_droplet`). A listing that comes sorted (the simulator's always does) is
+/// left as it is, without a copy.
+pub fn sort_by_droplet(snapshots: &mut Cow<'_, [Snapshot]>) {
+    let key = |s: &Snapshot| (s.droplet_id, s.time(), s.id);
+    if !snapshots.is_sorted_by_key(key) {
+        snapshots.to_mut().sort_unstable_by_key(key);
+    }
+}
+
+/// One droplet's snapshots, oldest first, from a listing ordered by `sort_by_droplet`.
+pub fn of_droplet(sorted: &[Snapshot], droplet_id: u64) -> &[Snapshot] {
+    let lo = sorted.partition_point(|s| s.droplet_id < droplet_id);
+    let hi = sorted.partition_point(|s| s.droplet_id <= droplet_id);
+    &sorted[lo..hi]
 }

@@ -23,11 +23,12 @@ pub struct Settings {
 }
 
 /// A snapshot the policy deletes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Doomed {
     pub id: u64,
     pub name: String,
     pub created_at: Timestamp,
+    pub size_gigabytes: f64,
     /// The rule that deletes it.
     pub rule: Rule,
 }
@@ -67,7 +68,7 @@ pub struct Newest {
 }
 
 /// The plan for one droplet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     pub droplet_id: u64,
     pub droplet_name: String,
@@ -75,6 +76,8 @@ pub struct Plan {
     pub status: String,
     /// Owned snapshots found, before deletions.
     pub owned: usize,
+    /// Their size in all, as the API reports it.
+    pub owned_gigabytes: f64,
     /// Owned snapshots dated more than `FUTURE_SLACK` after `now`: never deleted, ignored for
     /// `-s`, worth a warning.
     pub future: usize,
@@ -146,6 +149,7 @@ pub fn plan_droplet(
                 id: snap.id,
                 name: snap.name.clone(),
                 created_at: *time,
+                size_gigabytes: snap.size_gigabytes,
                 rule: rules[rule],
             });
             continue;
@@ -201,6 +205,7 @@ pub fn plan_droplet(
         droplet_name: droplet.name.clone(),
         status: droplet.status.clone(),
         owned: owned.len(),
+        owned_gigabytes: owned.iter().map(|(s, _)| s.size_gigabytes).sum(),
         future: owned.iter().filter(|(_, time)| !counts(time)).count(),
         overdue: newest
             .as_ref()

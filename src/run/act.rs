@@ -45,6 +45,7 @@ pub fn execute(
         droplet_name,
         status,
         owned,
+        owned_gigabytes,
         future: _,
         newest,
         overdue,
@@ -54,6 +55,7 @@ pub fn execute(
         snapshot,
     } = plan;
     let mut report = DropletReport::new(droplet_id, String::new(), owned);
+    report.owned_gigabytes = owned_gigabytes;
     report.newest = newest.map(NewestSnapshot::from);
     let mut step = Step {
         cloud,
@@ -96,6 +98,7 @@ pub fn execute(
 pub fn not_reached(plan: Plan) -> DropletReport {
     let mut report = DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned);
     report.overdue = plan.overdue;
+    report.owned_gigabytes = plan.owned_gigabytes;
     report.newest = plan.newest.map(NewestSnapshot::from);
     report
 }
@@ -165,6 +168,7 @@ impl Step<'_> {
                 id: doomed.id,
                 name: doomed.name,
                 created_at: doomed.created_at,
+                size_gigabytes: doomed.size_gigabytes,
                 rule: doomed.rule,
                 already_gone: outcome == Deleted::AlreadyGone,
             });

@@ -128,13 +128,14 @@ pub fn snapshot(v: &Value) -> Result<Snapshot, (Option<u64>, String)> {
     let resource_id =
         droplet_id.ok_or_else(|| fail("`resource_id` is missing or not a number".into()))?;
     let regions = strings(v, "regions").map_err(fail)?;
-    Ok(Snapshot::new(
-        sid,
-        name.to_string(),
-        created_at,
-        resource_id,
-        regions,
-    ))
+    // Only the storage metric uses the size: a missing one counts as 0 rather than making the
+    // snapshot unreadable (and its droplet's deletions withheld).
+    let size = v
+        .get("size_gigabytes")
+        .and_then(Value::as_f64)
+        .filter(|gb| gb.is_finite() && *gb >= 0.0)
+        .unwrap_or(0.0);
+    Ok(Snapshot::new(sid, name.to_string(), created_at, resource_id, regions).with_size(size))
 }
 
 /// The parts of an action the tool looks at.
@@ -265,8 +266,10 @@ mod tests {
         assert_eq!(droplet, Some(42));
         assert!(msg.contains("created_at"), "{msg}");
         let v = json!({"id": 5, "name": "x", "created_at": "2020-07-28T16:47:44Z",
-                       "resource_id": 42, "regions": ["nyc3"], "extra": {"ignored": true}});
-        assert_eq!(snapshot(&v).unwrap().droplet_id, 42);
+                       "resource_id": 42, "regions": ["nyc3"], "extra": {"ignored": true},
+                       "size_gigabytes": 2.34});
+        let read = snapshot(&v).unwrap();
+        assert_eq!((read.droplet_id, read.size_gigabytes), (42, 2.34));
     }
 
     #[test]

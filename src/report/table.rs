@@ -1,14 +1,12 @@
-//! What goes to stdout: the simulation's table (the seed's format, so existing scripts keep
-//! working) or the run report, as text or as one JSON document.
+//! The tables people read: the simulation's (the seed's format, so existing scripts keep
+//! working) and the run report's.
 
 use std::fmt::Write;
 
-use serde_json::json;
-
 use crate::core::span::human;
-use crate::exit::Exit;
 use crate::run::{
-    HookResult, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport, WaitState,
+    DropletReport, HookResult, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport,
+    WaitState,
 };
 use crate::sanitize::Clean;
 use crate::simulate::Outcome;
@@ -37,11 +35,6 @@ pub fn simulation_table(outcome: &Outcome) -> String {
     out
 }
 
-/// The simulation as JSON: `snapshots` (oldest first) plus the summary fields.
-pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
-    json!(outcome)
-}
-
 /// One row per droplet: snapshots found, the newest one's age, deleted, transfers, and the
 /// snapshot decision.
 pub fn run_table(report: &RunReport) -> String {
@@ -49,16 +42,7 @@ pub fn run_table(report: &RunReport) -> String {
         .droplets
         .iter()
         .map(|d| {
-            let snapshot = match &d.snapshot {
-                SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
-                SnapshotOutcome::Taken { name } => {
-                    format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
-                }
-                SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
-                SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
-                SnapshotOutcome::Failed => "FAILED".to_string(),
-                SnapshotOutcome::NotAttempted => "not attempted (the run stopped)".to_string(),
-            };
+            let snapshot = snapshot_cell(d);
             let mut deleted = d.deleted.len().to_string();
             if d.held_back > 0 {
                 let _ = write!(deleted, " (+{} held)", d.held_back);
@@ -131,54 +115,8 @@ pub fn run_table(report: &RunReport) -> String {
         out.push_str("(no droplet carries the tag)\n");
     }
     for d in &report.droplets {
-        for e in &d.errors {
-            let _ = writeln!(out, "error: {}: {}", Clean(&d.name), Clean(e));
-        }
-        if let Some(why) = &d.deletes_withheld {
-            let _ = writeln!(
-                out,
-                "withheld: {}: nothing deleted because {}",
-                Clean(&d.name),
-                Clean(why)
-            );
-        }
-        for a in &d.errored_actions {
-            let _ = writeln!(
-                out,
-                "failed: {}: snapshot action {} (started {}) ended errored and left no snapshot",
-                Clean(&d.name),
-                a.id,
-                a.started_at
-                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
-            );
-        }
-        if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
-            let _ = writeln!(out, "overdue: {}: {why}", Clean(&d.name));
-        }
-        if let Some(power) = &d.power {
-            let _ = writeln!(
-                out,
-                "power: {}: {}",
-                Clean(&d.name),
-                power_note(power, report.dry_run)
-            );
-        }
-        for h in &d.hooks {
-            let result = match (h.result, h.exit_code) {
-                (HookResult::Ok, _) => "ok".to_string(),
-                (HookResult::TimedOut, _) => "FAILED: killed after --hook-timeout".to_string(),
-                (HookResult::Failed, Some(code)) => format!("FAILED with exit code {code}"),
-                (HookResult::Failed, None) => {
-                    "FAILED: killed by a signal, or not started".to_string()
-                }
-            };
-            let _ = writeln!(
-                out,
-                "hook: {}: {} {result} ({:.1} s)",
-                Clean(&d.name),
-                h.phase,
-                h.seconds
-            );
+        for (kind, note) in droplet_notes(d, report) {
+            let _ = writeln!(out, "{kind}: {}: {note}", Clean(&d.name));
         }
     }
     if let Some(why) = &report.deletes_withheld {
@@ -205,6 +143,62 @@ pub fn run_table(report: &RunReport) -> String {
         out.push_str("Dry run: nothing was changed.\n");
     }
     out
+}
+
+/// The Snapshot column: what happened about a new snapshot.
+pub(super) fn snapshot_cell(d: &DropletReport) -> String {
+    match &d.snapshot {
+        SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
+        SnapshotOutcome::Taken { name } => {
+            format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
+        }
+        SnapshotOutcome::WouldTake { name } => format!("would take: {}", Clean(name)),
+        SnapshotOutcome::Skipped { reason } => format!("skipped: {reason}"),
+        SnapshotOutcome::Failed => "FAILED".to_string(),
+        SnapshotOutcome::NotAttempted => "not attempted (the run stopped)".to_string(),
+    }
+}
+
+/// What the table says under its rows about one droplet, each as its kind (`error`,
+/// `withheld`, `failed`, `overdue`, `power`, `hook`) and its text.
+pub(super) fn droplet_notes(d: &DropletReport, report: &RunReport) -> Vec<(&'static str, String)> {
+    let mut notes = Vec::new();
+    for e in &d.errors {
+        notes.push(("error", Clean(e).to_string()));
+    }
+    if let Some(why) = &d.deletes_withheld {
+        notes.push((
+            "withheld",
+            format!("nothing deleted because {}", Clean(why)),
+        ));
+    }
+    for a in &d.errored_actions {
+        notes.push((
+            "failed",
+            format!(
+                "snapshot action {} (started {}) ended errored and left no snapshot",
+                a.id,
+                a.started_at
+                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
+            ),
+        ));
+    }
+    if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
+        notes.push(("overdue", why));
+    }
+    if let Some(power) = &d.power {
+        notes.push(("power", power_note(power, report.dry_run)));
+    }
+    for h in &d.hooks {
+        let result = match (h.result, h.exit_code) {
+            (HookResult::Ok, _) => "ok".to_string(),
+            (HookResult::TimedOut, _) => "FAILED: killed after --hook-timeout".to_string(),
+            (HookResult::Failed, Some(code)) => format!("FAILED with exit code {code}"),
+            (HookResult::Failed, None) => "FAILED: killed by a signal, or not started".to_string(),
+        };
+        notes.push(("hook", format!("{} {result} ({:.1} s)", h.phase, h.seconds)));
+    }
+    notes
 }
 
 /// How the wait for a snapshot taken this run ended, for its table cell.
@@ -253,20 +247,4 @@ fn power_note(p: &PowerReport, dry_run: bool) -> String {
         let _ = write!(note, " (down {})", human(down as i64));
     }
     note
-}
-
-/// The run report as JSON, with the exit code the process ends with.
-pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
-    json!({
-        "now": report.now,
-        "dry_run": report.dry_run,
-        "exit_code": exit as u8,
-        "held_back": report.held_back(),
-        "problems": report.problems,
-        "deletes_withheld": report.deletes_withheld,
-        "stopped": report.stopped,
-        "interrupted": report.interrupted,
-        "overdue_after_seconds": report.overdue_after_seconds,
-        "droplets": report.droplets,
-    })
 }
