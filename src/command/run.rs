@@ -24,9 +24,9 @@ pub fn main(cli: Cli, env: &Env) -> Exit {
         json: cli.global.json,
         syslog: cli.syslog,
         quiet: cli.quiet,
-        metrics: cli
-            .metrics_file
-            .clone()
+        // A simulation is no run to monitor: --metrics-file with it is refused, and not written.
+        metrics: (cli.metrics_file.clone())
+            .filter(|_| cli.simulate.is_none())
             .map(|path| (path, cli.owner.tag.clone())),
     };
     let mut config = match Config::from_cli(cli, env) {

@@ -31,7 +31,7 @@ pub fn main(args: &StatusArgs, global: &Global, env: &Env) -> ExitCode {
     let mut cloud = DigitalOcean::new(config.api.clone(), local_now);
     let status = match read(&mut cloud, &config) {
         Ok(status) => status,
-        Err(e) => return unknown(&e.to_string(), config.json),
+        Err(e) => return unknown(&format!("the API could not be read: {e}"), config.json),
     };
     let text = if config.json {
         report::json_text(&report::status_json(&status))

@@ -134,9 +134,9 @@ pub fn status_json(status: &Status) -> Value {
     document
 }
 
-/// `status` when the API could not be read: UNKNOWN, and why.
+/// `status` when it could not check: UNKNOWN, and why.
 pub fn unknown_text(message: &str) -> String {
-    format!("UNKNOWN: the API could not be read: {message}\n")
+    format!("UNKNOWN: {message}\n")
 }
 
 /// `unknown_text` as a JSON document.
@@ -144,7 +144,7 @@ pub fn unknown_json(message: &str) -> Value {
     json!({
         "level": Level::Unknown,
         "exit_code": Level::Unknown as u8,
-        "summary": format!("the API could not be read: {message}"),
+        "summary": message,
         "droplets": [],
         "error": {"message": message, "exit_code": Level::Unknown as u8},
     })

@@ -3,10 +3,16 @@
 
 mod account;
 mod cli;
+mod docs;
 mod faults;
 mod finish;
 mod harness;
+mod json_failures;
 mod lock;
+mod log_format;
+mod metrics;
 mod promises;
 mod run;
 mod simulate;
+mod status;
+mod syslog;
