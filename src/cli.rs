@@ -38,11 +38,15 @@ Exit codes:
   5  interrupted by SIGTERM or SIGINT; the report shows what was done (with --power-off,
      after the droplets it powered off are on again; a second signal exits at once and
      names them)
+`status` answers with Nagios plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): see
+`do-snapshot status --help`.
 
 Examples:
   do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
   do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m
-  do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook";
+  do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook
+  do-snapshot --token ~/.dotoken -s 1d -k 0d:6m --syslog --metrics-file /var/lib/node_exporter/do_snapshot.prom
+  do-snapshot status --token ~/.dotoken --max-age 30h -r lon1";
 
 /// Snapshot DigitalOcean droplets carrying a tag, copy the snapshots to more regions, and prune
 /// them under a stacked retention policy.
@@ -297,9 +301,11 @@ Exit codes (Nagios plugin conventions, not the run's):
      one younger than --max-age
   1  WARNING: a -r region holds no snapshot younger than --max-age, a droplet has no snapshot
      at all, or no droplet carries the tag
-  2  CRITICAL: a droplet's newest snapshot is older than --max-age (named in the first line)
+  2  CRITICAL: a droplet's newest snapshot is --max-age old or older (named in the first line)
   3  UNKNOWN: the API could not be read (refused token, unreachable, a listing that failed,
-     is incomplete or holds an item that could not be read)
+     is incomplete or holds an item that could not be read), or a value is wrong (a command
+     line that cannot be parsed at all exits 2, as any usage error)
+CRITICAL outranks UNKNOWN, which outranks WARNING.
 
 Example (Nagios/Icinga command):
   do-snapshot status --token /etc/do-snapshot/token -t web --max-age 30h -r lon1";

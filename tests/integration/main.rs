@@ -14,5 +14,6 @@ mod metrics;
 mod promises;
 mod run;
 mod simulate;
+mod static_binary;
 mod status;
 mod syslog;
