@@ -15,7 +15,6 @@ RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
 RUN cargo build --locked --profile dist --bin do-snapshot \
-    && strip target/dist/do-snapshot \
     && mkdir -p /rootfs/tmp \
     && chmod 1777 /rootfs/tmp
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Cli, Global, StatusArgs};
+use crate::cli::{Cli, Global, LogFormat, StatusArgs};
 use crate::core::naming::{PrefixError, PrefixTemplate};
 use crate::core::plan::Settings;
 use crate::core::policy::Policy;
@@ -304,7 +304,11 @@ fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
             max_down: cli.max_down,
         }),
         hook,
-        progress: env.stderr_terminal && !cli.global.json && !cli.syslog,
+        // A bar drawn on stderr would garble JSON log lines and means nothing in syslog.
+        progress: env.stderr_terminal
+            && !cli.global.json
+            && !cli.syslog
+            && cli.global.log_format == LogFormat::Text,
     }))
 }
 

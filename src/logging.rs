@@ -45,12 +45,12 @@ fn level(verbosity: u8) -> Level {
 /// logs there.
 pub fn init(how: &Logging) {
     let filter = LevelFilter::from_level(level(how.verbosity));
-    let to_syslog = match how.syslog {
-        Some(socket) if syslog::open(socket) => true,
-        Some(socket) => {
+    let to_syslog = match how.syslog.map(|socket| (socket, syslog::open(socket))) {
+        Some((_, Ok(()))) => true,
+        Some((socket, Err(e))) => {
             output::stderr_line(&format!(
-                "do-snapshot: --syslog: there is no syslog socket at {}, so logging to stderr \
-                 instead",
+                "do-snapshot: --syslog: there is no syslog socket at {} to send to ({e}), so \
+                 logging to stderr instead",
                 socket.display()
             ));
             false

@@ -27,17 +27,13 @@ pub enum Severity {
 
 static SOCKET: OnceLock<UnixDatagram> = OnceLock::new();
 
-/// Connects to the syslog socket at `path`; false (and nothing opened) when there is none to
-/// send to.
-pub fn open(path: &Path) -> bool {
-    let Ok(socket) = UnixDatagram::unbound() else {
-        return false;
-    };
-    if socket.connect(path).is_err() {
-        return false;
-    }
+/// Connects to the syslog socket at `path`; on failure (no socket there, or not a datagram
+/// one) nothing is opened.
+pub fn open(path: &Path) -> std::io::Result<()> {
+    let socket = UnixDatagram::unbound()?;
+    socket.connect(path)?;
     let _ = SOCKET.set(socket);
-    true
+    Ok(())
 }
 
 /// Whether `open` succeeded: lines go to syslog.
@@ -85,6 +81,6 @@ mod tests {
     #[test]
     fn no_socket_means_not_open() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(!open(&dir.path().join("nothing-here")));
+        assert!(open(&dir.path().join("nothing-here")).is_err());
     }
 }

@@ -135,11 +135,10 @@ impl Delivery {
             }
         }
         let exit = report.exit();
-        let shown = if self.json { "the JSON" } else { "the table" };
-        let shown = if self.syslog && !self.json {
-            "syslog"
-        } else {
-            shown
+        let shown = match (self.json, self.syslog) {
+            (true, _) => "the JSON",
+            (false, true) => "syslog",
+            (false, false) => "the table",
         };
         // Why the run stopped early, if it did.
         let stopped = report.stopped.as_ref().map(|why| {

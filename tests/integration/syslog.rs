@@ -172,8 +172,9 @@ fn without_a_syslog_socket_the_report_comes_to_stderr() {
     run.expect_code(0);
     assert_eq!(run.stdout, "");
     run.expect_stderr(&format!(
-        "--syslog: there is no syslog socket at {missing}, so logging to stderr instead"
+        "--syslog: there is no syslog socket at {missing} to send to (No such file"
     ));
+    run.expect_stderr("so logging to stderr instead");
     run.expect_stderr("do-snapshot: web-1 (1): 2 snapshot(s)");
     run.expect_stderr("do-snapshot: run done: 2 droplet(s) tagged, exit code 0");
 }
