@@ -1,4 +1,5 @@
-//! The process exit codes, one place for all of them so monitoring can rely on them.
+//! The run's exit codes, one place for all of them so monitoring can rely on them. (`status`
+//! answers with Nagios's codes instead: `core::status::Level`.)
 
 /// Why the process ends; the discriminant is the exit code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
