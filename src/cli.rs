@@ -7,7 +7,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, CommandFactory, Parser};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::core::policy::Rule;
 use crate::core::span::{Span, UNITS_HELP, parse_pair};
@@ -36,30 +38,40 @@ Exit codes:
   5  interrupted by SIGTERM or SIGINT; the report shows what was done (with --power-off,
      after the droplets it powered off are on again; a second signal exits at once and
      names them)
+`status` answers with Nagios plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): see
+`do-snapshot status --help`.
 
 Examples:
   do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
   do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m
-  do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook";
+  do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook
+  do-snapshot --token ~/.dotoken -s 1d -k 0d:6m --syslog --metrics-file /var/lib/node_exporter/do_snapshot.prom
+  do-snapshot status --token ~/.dotoken --max-age 30h -r lon1";
 
 /// Snapshot DigitalOcean droplets carrying a tag, copy the snapshots to more regions, and prune
 /// them under a stacked retention policy.
+///
+/// Without a subcommand, one run (the original do-snapshot's command line, unchanged).
 #[derive(Debug, Parser)]
-#[command(name = "do-snapshot", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "do-snapshot",
+    version,
+    after_help = AFTER_HELP,
+    max_term_width = 100,
+    // `-s` is required by the run, not by `status`, `completions` or `man` (and `parse`
+    // refuses a run's flag given with a subcommand).
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
-    /// Snapshot droplets with this tag
-    #[arg(short, long, value_name = "TAG", default_value = "autosnapshot", value_parser = trimmed)]
-    pub tag: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
 
-    /// Prefix for snapshot names; $droplet and $tag are replaced by the droplet's name and the tag
-    #[arg(
-        short,
-        long,
-        value_name = "PREFIX",
-        default_value = "$droplet-autosnapshot-",
-        value_parser = trimmed
-    )]
-    pub prefix: String,
+    /// Flags that work before or after a subcommand.
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(flatten)]
+    pub owner: Owner,
 
     /// Copy snapshots to this additional region too (repeat for more regions)
     #[arg(short, long = "region", value_name = "REGION", action = ArgAction::Append,
@@ -68,8 +80,8 @@ pub struct Cli {
 
     /// Take a snapshot if the newest one is at least AGE old (e.g. 1d)
     #[arg(short, long = "snapshot", value_name = "AGE", value_parser = parse_span,
-          allow_hyphen_values = true)]
-    pub snapshot: Span,
+          allow_hyphen_values = true, required = true)]
+    pub snapshot: Option<Span>,
 
     /// Keep one snapshot per INTERVAL among those older than AGE, deleting the others (repeat to
     /// build a policy; INTERVAL 0 deletes every snapshot older than AGE but the newest)
@@ -82,12 +94,6 @@ pub struct Cli {
     #[arg(long, visible_alias = "dry-run")]
     pub dryrun: bool,
 
-    /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN, else
-    /// $DIGITALOCEAN_ACCESS_TOKEN (doctl's). A file is safer: a token on the command line shows
-    /// in `ps`
-    #[arg(long, visible_alias = "access-token", value_name = "TOKEN", value_parser = trimmed)]
-    pub token: Option<String>,
-
     /// Preview the policy: run every INTERVAL for DURATION against a simulated droplet and print
     /// the snapshots left at the end. Needs no token and touches no account (implies --dryrun)
     #[arg(long, value_name = "INTERVAL:DURATION", value_parser = parse_schedule,
@@ -98,32 +104,21 @@ pub struct Cli {
     #[arg(long, value_name = "TIME", value_parser = parse_time, requires = "simulate")]
     pub start: Option<Timestamp>,
 
-    /// Log to the local syslog (ident do-snapshot) instead of stderr
+    /// Log to the local syslog (ident do-snapshot) instead of stderr, and send the report
+    /// there as one line per droplet (priority info) instead of printing the table; stdout stays
+    /// empty unless --json. A run that does not end with exit 0 also says so on stderr
     #[arg(long)]
     pub syslog: bool,
 
-    /// Log more: -v says what each run does, -vv adds each API request, -vvv adds more detail
-    #[arg(short, long, action = ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Print one JSON document on stdout instead of the table
-    #[arg(long)]
-    pub json: bool,
+    /// After the run, also a failed one, write Prometheus metrics to PATH (for node_exporter's
+    /// textfile collector), replacing the file atomically
+    #[arg(long, value_name = "PATH", value_parser = trimmed_path)]
+    pub metrics_file: Option<PathBuf>,
 
     /// Print nothing on stdout when the run went well (exit 0); otherwise the report as usual.
     /// For cron, which mails any output
     #[arg(short, long)]
     pub quiet: bool,
-
-    /// API endpoint; plain http:// is accepted only for loopback addresses
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "DO_API_URL",
-        default_value = "https://api.digitalocean.com",
-        value_parser = trimmed
-    )]
-    pub api_url: String,
 
     /// Delete at most N snapshots in this run; the rest are reported and the exit code is 3
     #[arg(long, value_name = "N", value_parser = parse_count)]
@@ -133,10 +128,6 @@ pub struct Cli {
     /// (default: do-snapshot-UID-TAG.lock in $XDG_RUNTIME_DIR, or else in the temporary directory)
     #[arg(long, value_name = "PATH", value_parser = trimmed_path)]
     pub lock_file: Option<PathBuf>,
-
-    /// Seconds to wait for any one API request before it counts as failed (and is retried)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_timeout)]
-    pub timeout: u64,
 
     /// After requesting this run's snapshots, wait until they complete, then copy them to the
     /// -r regions in the same run (without it, new snapshots are copied by the next run)
@@ -198,13 +189,80 @@ pub struct Cli {
           allow_hyphen_values = true, help_heading = VOLUMES)]
     pub price_per_gb: f64,
 
+    /// Testing aid: the syslog socket --syslog sends to, instead of /dev/log
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub syslog_socket: Option<PathBuf>,
+}
+
+/// Whose snapshots: the droplets carrying a tag, and the snapshots of theirs the tool owns
+/// (named by the prefix and a UTC time). The run and `status` read them alike.
+#[derive(Debug, Args)]
+pub struct Owner {
+    /// Droplets with this tag (the run snapshots them, status checks them)
+    #[arg(short, long, value_name = "TAG", default_value = "autosnapshot", value_parser = trimmed)]
+    pub tag: String,
+
+    /// Prefix for snapshot names; $droplet and $tag are replaced by the droplet's name and the tag
+    #[arg(
+        short,
+        long,
+        value_name = "PREFIX",
+        default_value = "$droplet-autosnapshot-",
+        value_parser = trimmed
+    )]
+    pub prefix: String,
+}
+
+/// Flags for the API connection and the output, shared by the run and `status`: they may come
+/// before or after the subcommand (`do-snapshot --token F status …` or `do-snapshot status
+/// --token F …`).
+#[derive(Debug, Args)]
+pub struct Global {
+    /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN, else
+    /// $DIGITALOCEAN_ACCESS_TOKEN (doctl's). A file is safer: a token on the command line shows
+    /// in `ps`
+    #[arg(long, visible_alias = "access-token", value_name = "TOKEN", value_parser = trimmed,
+          global = true, help_heading = SHARED)]
+    pub token: Option<String>,
+
+    /// API endpoint; plain http:// is accepted only for loopback addresses
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DO_API_URL",
+        default_value = "https://api.digitalocean.com",
+        value_parser = trimmed,
+        global = true,
+        help_heading = SHARED
+    )]
+    pub api_url: String,
+
+    /// Seconds to wait for any one API request before it counts as failed (and is retried)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_timeout,
+          global = true, help_heading = SHARED)]
+    pub timeout: u64,
+
+    /// Print one JSON document on stdout instead of the table, also when the run fails
+    /// outright (then with an `error` object)
+    #[arg(long, global = true, help_heading = SHARED)]
+    pub json: bool,
+
+    /// Log more: -v says what each run does, -vv adds each API request, -vvv adds more detail
+    #[arg(short, long, action = ArgAction::Count, global = true, help_heading = SHARED)]
+    pub verbose: u8,
+
+    /// Log lines on stderr as text, or as one JSON object each (time, level, message, fields)
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text,
+          global = true, help_heading = SHARED)]
+    pub log_format: LogFormat,
+
     /// Testing aid: never really sleep between retries, only log how long the wait would be
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, global = true)]
     pub virtual_sleep: bool,
 
     /// Testing aid (implies --virtual-sleep; loopback API only): each virtual sleep moves the
     /// emulator's clock as far, through its control API
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, global = true)]
     pub fake_clock: bool,
 }
 
@@ -219,16 +277,149 @@ pub enum OrphansArg {
 /// The `--help` heading of volumes, orphans and cost.
 const VOLUMES: &str = "Volumes, orphans and cost";
 
+/// How log lines on stderr are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `TIME LEVEL message`, for people
+    Text,
+    /// One JSON object a line, for log shippers
+    Json,
+}
+
+/// What to do instead of a run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check that every tagged droplet has a recent snapshot (a Nagios/Icinga plugin): reads
+    /// only, takes no lock, changes nothing
+    #[command(after_help = STATUS_AFTER_HELP)]
+    Status(StatusArgs),
+    /// Print a shell completion script on stdout
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff) on stdout: do-snapshot(1), or a subcommand's
+    /// (do-snapshot-status(1), do-snapshot-completions(1))
+    Man {
+        /// The subcommand whose page to print
+        #[arg(value_enum)]
+        page: Option<ManPage>,
+    },
+}
+
+/// The subcommands with a manual page of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ManPage {
+    Status,
+    Completions,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+const STATUS_AFTER_HELP: &str = "\
+The first line reads OK, WARNING, CRITICAL or UNKNOWN, then one line per droplet.
+A droplet's snapshots are those the run owns: the expanded -p prefix followed by a real UTC time.
+
+Exit codes (Nagios plugin conventions, not the run's):
+  0  OK: every droplet's newest snapshot is younger than --max-age, and each -r region holds
+     one younger than --max-age
+  1  WARNING: a -r region holds no snapshot younger than --max-age, a droplet has no snapshot
+     at all, or no droplet carries the tag
+  2  CRITICAL: a droplet's newest snapshot is --max-age old or older (named in the first line)
+  3  UNKNOWN: the API could not be read (refused token, unreachable, a listing that failed,
+     is incomplete or holds an item that could not be read), or a value is wrong (a command
+     line that cannot be parsed at all exits 2, as any usage error)
+CRITICAL outranks UNKNOWN, which outranks WARNING.
+
+Example (Nagios/Icinga command):
+  do-snapshot status --token /etc/do-snapshot/token -t web --max-age 30h -r lon1";
+
+/// `status`: is every droplet backed up recently?
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub owner: Owner,
+
+    /// Each droplet should have a snapshot younger than --max-age in this region too (repeat
+    /// for more regions)
+    #[arg(short, long = "region", value_name = "REGION", action = ArgAction::Append,
+          value_parser = trimmed)]
+    pub regions: Vec<String>,
+
+    /// CRITICAL when a droplet's newest snapshot is at least this old (e.g. 1d, or more than
+    /// the run's -s to allow for a late run)
+    #[arg(long, value_name = "AGE", value_parser = parse_positive_span, allow_hyphen_values = true)]
+    pub max_age: Span,
+}
+
+/// The `--help` heading of the flags shared with `status`.
+const SHARED: &str = "API and output (before or after a subcommand)";
+
 /// The `--help` heading of the flags that make one run finish the job.
 const WAITING: &str = "Waiting, powered-off snapshots and hooks";
+
+/// Parses the command line (already `normalize`d). A flag of the run given with a subcommand
+/// is refused rather than silently ignored (`do-snapshot -s 1d status` would look like a
+/// run); the shared flags (`Global`) may come anywhere.
+pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    let matches = match command.try_get_matches_from_mut(args) {
+        // The run takes no word of its own, so a stray one (a token pasted in the wrong place,
+        // say) is an unexpected argument, as it was before there were subcommands.
+        Err(e) if e.kind() == ErrorKind::InvalidSubcommand => {
+            let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+                return Err(e);
+            };
+            return Err(command.error(
+                ErrorKind::UnknownArgument,
+                format!(
+                    "unexpected argument '{word}' found (the subcommands are status, \
+                     completions and man)"
+                ),
+            ));
+        }
+        parsed => parsed?,
+    };
+    if let Some(sub) = matches.subcommand_name() {
+        let stray = command
+            .get_arguments()
+            .filter(|a| !a.is_global_set())
+            .find(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine));
+        if let Some(arg) = stray {
+            let flag = arg.get_long().map_or_else(
+                || format!("-{}", arg.get_short().unwrap_or('?')),
+                |l| format!("--{l}"),
+            );
+            return Err(command.error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "{flag} is a flag of the run and cannot be used with `{sub}`; see \
+                     do-snapshot {sub} --help"
+                ),
+            ));
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&command))
+}
 
 /// Arguments as clap should see them. The seed's own Kubernetes CronJob passes an option and
 /// its value as one argument (`- -s 1d`), which works there because the original strips the
 /// whitespace around values; here every value parser trims, and a long option written with its
 /// value after a space (`--tag web`) is split in two.
 pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
-    let longs: Vec<String> = Cli::command()
+    let command = Cli::command();
+    let longs: Vec<String> = command
         .get_arguments()
+        .chain(command.get_subcommands().flat_map(|c| c.get_arguments()))
         .filter(|a| a.get_action().takes_values())
         .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
         .collect();
@@ -305,6 +496,10 @@ fn parse_span(text: &str) -> Result<Span, String> {
     Span::parse(text.trim()).map_err(|e| e.to_string())
 }
 
+fn parse_positive_span(text: &str) -> Result<Span, String> {
+    Span::parse_positive(text.trim()).map_err(|e| e.to_string())
+}
+
 fn parse_rule(text: &str) -> Result<Rule, String> {
     Rule::parse(text.trim()).map_err(|e| e.to_string())
 }
@@ -357,8 +552,8 @@ mod tests {
         .unwrap();
         assert_eq!(cli.keep.len(), 4);
         assert_eq!(cli.regions, ["lon1"]);
-        assert_eq!(cli.tag, "autosnapshot");
-        assert_eq!(cli.prefix, "$droplet-autosnapshot-");
+        assert_eq!(cli.owner.tag, "autosnapshot");
+        assert_eq!(cli.owner.prefix, "$droplet-autosnapshot-");
     }
 
     #[test]
@@ -376,10 +571,51 @@ mod tests {
             "--max-delete 5",
         ];
         let cli = Cli::try_parse_from(normalize(args.map(OsString::from))).unwrap();
-        assert_eq!(cli.snapshot, Span::parse("1d").unwrap());
+        assert_eq!(cli.snapshot, Span::parse("1d").ok());
         assert_eq!(cli.regions, ["lon1"]);
         assert_eq!(cli.keep.len(), 2);
-        assert_eq!((cli.tag.as_str(), cli.max_delete), ("web", Some(5)));
+        assert_eq!((cli.owner.tag.as_str(), cli.max_delete), ("web", Some(5)));
+    }
+
+    #[test]
+    fn the_shared_flags_work_before_or_after_status() {
+        let parse = |args: &[&str]| parse(&normalize(args.iter().map(OsString::from)));
+        for args in [
+            &[
+                "do-snapshot",
+                "--json",
+                "--token",
+                "t",
+                "-v",
+                "status",
+                "--max-age",
+                "1d",
+            ][..],
+            &[
+                "do-snapshot",
+                "status",
+                "--max-age 1d",
+                "--json",
+                "--token",
+                "t",
+                "-v",
+            ][..],
+        ] {
+            let cli = parse(args).unwrap();
+            assert!(matches!(cli.command, Some(Command::Status(_))));
+            assert!(cli.global.json && cli.global.verbose == 1);
+            assert_eq!(cli.global.token.as_deref(), Some("t"));
+        }
+        // A run's flag with a subcommand is refused, not ignored; and the run still needs -s.
+        assert!(parse(&["do-snapshot", "-s", "1d", "status", "--max-age", "1d"]).is_err());
+        assert!(parse(&["do-snapshot", "status"]).is_err());
+        assert!(parse(&["do-snapshot", "--token", "t"]).is_err());
+        assert!(
+            parse(&["do-snapshot", "-s", "1d"])
+                .unwrap()
+                .command
+                .is_none()
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Cli, OrphansArg};
+use crate::cli::{Cli, Global, LogFormat, OrphansArg, StatusArgs};
 use crate::core::naming::{PrefixError, PrefixTemplate};
 use crate::core::plan::Settings;
 use crate::core::policy::Policy;
@@ -24,6 +24,10 @@ pub struct Config {
     /// How the run acts (`--max-delete`, `--wait`, `--power-off`, `--hook`, `--volumes`,
     /// `--orphans`, `--price-per-gb`); `dry_run` is the mode's.
     pub options: Options,
+    /// `--syslog`: the report goes to syslog, one line per droplet, instead of stdout.
+    pub syslog: bool,
+    /// `--metrics-file`: where to write the run's Prometheus metrics.
+    pub metrics_file: Option<PathBuf>,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -91,6 +95,13 @@ pub enum ConfigError {
     )]
     EmptyHook,
     #[error(
+        "--metrics-file describes real runs, and a simulation writes none; leave it out with \
+         --simulate"
+    )]
+    MetricsWithSimulate,
+    #[error("--snapshot AGE is required: how old the newest snapshot may get, e.g. -s 1d")]
+    NoSnapshotAge,
+    #[error(
         "--fake-clock is a testing aid for the emulator: it needs an http:// loopback --api-url"
     )]
     FakeClock,
@@ -116,36 +127,13 @@ pub struct Env<'a> {
 
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config, ConfigError> {
-        // A token pasted into the wrong flag would end up in file names and logs.
-        for (flag, value) in [("--tag", &cli.tag), ("--prefix", &cli.prefix)] {
-            if value
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .any(token::looks_like_token)
-            {
-                return Err(ConfigError::TokenShaped(flag));
-            }
-        }
-        check_tag(&cli.tag)?;
-        for region in &cli.regions {
-            let ok = !region.is_empty()
-                && region.len() <= 32
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-            if !ok {
-                return Err(ConfigError::Region(region.clone()));
-            }
-        }
-        let mut regions: Vec<String> = Vec::with_capacity(cli.regions.len());
-        for region in &cli.regions {
-            if !regions.contains(region) {
-                regions.push(region.clone());
-            }
-        }
+        check_names(&cli.owner.tag, &cli.owner.prefix)?;
+        let regions = check_regions(&cli.regions)?;
+        let snapshot_every = cli.snapshot.ok_or(ConfigError::NoSnapshotAge)?;
         let settings = Settings {
-            prefix: PrefixTemplate::parse(&cli.prefix)?,
-            tag: cli.tag.clone(),
-            snapshot_every: cli.snapshot,
+            prefix: PrefixTemplate::parse(&cli.owner.prefix)?,
+            tag: cli.owner.tag.clone(),
+            snapshot_every,
             policy: Policy::new(cli.keep.clone()),
             regions,
         };
@@ -167,6 +155,7 @@ impl Config {
             warnings.push("--hook: a simulation runs no hook".to_string());
         }
         let mode = match cli.simulate {
+            Some(_) if cli.metrics_file.is_some() => return Err(ConfigError::MetricsWithSimulate),
             Some((every, duration)) => {
                 let start = cli.start.unwrap_or(env.now);
                 start
@@ -186,28 +175,17 @@ impl Config {
                 })
             }
             None => {
-                let base_url = check_api_url(&cli.api_url)?;
-                if cli.fake_clock && !base_url.starts_with("http://") {
-                    return Err(ConfigError::FakeClock);
-                }
-                let resolved = token::resolve(cli.token.as_deref(), env.env_token, env.home)?;
-                warnings.extend(resolved.warnings);
+                let api = api(&cli.global, env, &mut warnings)?;
                 let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
                     // A directory only this user (or only root) can write to, if there is one.
                     let root_run = (env.uid == 0).then_some(Path::new("/run"));
                     env.runtime_dir
                         .or(root_run.filter(|p| p.is_dir()))
                         .unwrap_or(env.temp_dir)
-                        .join(lock_name(env.uid, &cli.tag))
+                        .join(lock_name(env.uid, &cli.owner.tag))
                 });
                 Mode::Real(Box::new(Real {
-                    api: Api {
-                        base_url,
-                        token: resolved.token,
-                        timeout: Duration::from_secs(cli.timeout),
-                        virtual_sleep: cli.virtual_sleep || cli.fake_clock,
-                        fake_clock: cli.fake_clock,
-                    },
+                    api,
                     dry_run: cli.dryrun,
                     lock_file,
                 }))
@@ -216,7 +194,7 @@ impl Config {
         Ok(Config {
             settings,
             mode,
-            json: cli.json,
+            json: cli.global.json,
             quiet: cli.quiet,
             options: Options {
                 dry_run: false,
@@ -230,6 +208,8 @@ impl Config {
                 },
                 price_per_gb: cli.price_per_gb,
             },
+            syslog: cli.syslog,
+            metrics_file: cli.metrics_file,
             warnings,
         })
     }
@@ -250,6 +230,92 @@ fn volume_limit_warning(settings: &Settings) -> Option<String> {
              a volume; end it with a rule that deletes, e.g. -k 0d:6m"
         )),
     }
+}
+
+/// What `status` needs: whose snapshots to look at, how old they may be, and the API.
+#[derive(Debug)]
+pub struct StatusConfig {
+    pub tag: String,
+    pub prefix: PrefixTemplate,
+    pub max_age: crate::core::span::Span,
+    pub regions: Vec<String>,
+    pub api: Api,
+    pub json: bool,
+    /// Warnings to log once logging is set up.
+    pub warnings: Vec<String>,
+}
+
+impl StatusConfig {
+    pub fn from_cli(
+        args: &StatusArgs,
+        global: &Global,
+        env: &Env,
+    ) -> Result<StatusConfig, ConfigError> {
+        check_names(&args.owner.tag, &args.owner.prefix)?;
+        let regions = check_regions(&args.regions)?;
+        let mut warnings = Vec::new();
+        let api = api(global, env, &mut warnings)?;
+        Ok(StatusConfig {
+            tag: args.owner.tag.clone(),
+            prefix: PrefixTemplate::parse(&args.owner.prefix)?,
+            max_age: args.max_age,
+            regions,
+            api,
+            json: global.json,
+            warnings,
+        })
+    }
+}
+
+/// The API connection from the shared flags and the environment; the token's warnings are
+/// added to `warnings`.
+fn api(global: &Global, env: &Env, warnings: &mut Vec<String>) -> Result<Api, ConfigError> {
+    let base_url = check_api_url(&global.api_url)?;
+    if global.fake_clock && !base_url.starts_with("http://") {
+        return Err(ConfigError::FakeClock);
+    }
+    let resolved = token::resolve(global.token.as_deref(), env.env_token, env.home)?;
+    warnings.extend(resolved.warnings);
+    Ok(Api {
+        base_url,
+        token: resolved.token,
+        timeout: Duration::from_secs(global.timeout),
+        virtual_sleep: global.virtual_sleep || global.fake_clock,
+        fake_clock: global.fake_clock,
+    })
+}
+
+/// A tag and prefix that are safe to use: no token pasted into them (it would end up in file
+/// names and logs), and a tag DigitalOcean accepts.
+fn check_names(tag: &str, prefix: &str) -> Result<(), ConfigError> {
+    for (flag, value) in [("--tag", tag), ("--prefix", prefix)] {
+        if value
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(token::looks_like_token)
+        {
+            return Err(ConfigError::TokenShaped(flag));
+        }
+    }
+    check_tag(tag)
+}
+
+/// The `-r` regions, each checked, without repeats, in the order given.
+fn check_regions(given: &[String]) -> Result<Vec<String>, ConfigError> {
+    let mut regions: Vec<String> = Vec::with_capacity(given.len());
+    for region in given {
+        let ok = !region.is_empty()
+            && region.len() <= 32
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !ok {
+            return Err(ConfigError::Region(region.clone()));
+        }
+        if !regions.contains(region) {
+            regions.push(region.clone());
+        }
+    }
+    Ok(regions)
 }
 
 /// The finishing phase's settings, when `--wait`, `--power-off` or `--hook` asks for one
@@ -275,7 +341,11 @@ fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
             max_down: cli.max_down,
         }),
         hook,
-        progress: env.stderr_terminal && !cli.json && !cli.syslog,
+        // A bar drawn on stderr would garble JSON log lines and means nothing in syslog.
+        progress: env.stderr_terminal
+            && !cli.global.json
+            && !cli.syslog
+            && cli.global.log_format == LogFormat::Text,
     }))
 }
 
@@ -283,7 +353,7 @@ fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
 /// in the original tool, so `-s 30m` asks for a snapshot every 30 months. Months are normal in
 /// `-k` rules (`1m:6m`), so those are questioned only past two years.
 fn months_warning(cli: &Cli) -> Option<String> {
-    let snapshot = [("-s", cli.snapshot)];
+    let snapshot = cli.snapshot.map(|s| ("-s", s));
     let simulate = cli
         .simulate
         .map(|(every, _)| ("--simulate INTERVAL", every));

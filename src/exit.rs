@@ -1,4 +1,5 @@
-//! The process exit codes, one place for all of them so monitoring can rely on them.
+//! The run's exit codes, one place for all of them so monitoring can rely on them. (`status`
+//! answers with Nagios's codes instead: `core::status::Level`.)
 
 /// Why the process ends; the discriminant is the exit code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,6 +17,20 @@ pub enum Exit {
     Locked = 4,
     /// SIGTERM or SIGINT stopped the run; the report says what was done before it.
     Interrupted = 5,
+}
+
+impl Exit {
+    /// A few words on what the code means.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "success",
+            Exit::Failure => "failure",
+            Exit::Usage => "usage",
+            Exit::Partial => "partly done",
+            Exit::Locked => "another run holds the lock",
+            Exit::Interrupted => "interrupted",
+        }
+    }
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -2,5 +2,5 @@
 //! process exit code.
 
 fn main() -> std::process::ExitCode {
-    do_snapshot::main(std::env::args_os()).into()
+    do_snapshot::main(std::env::args_os())
 }

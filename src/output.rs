@@ -1,5 +1,5 @@
-//! The one way out of the process. Everything the program writes (stdout, stderr, syslog)
-//! goes through `scrub`, which removes the token: its actual value, the word after `Bearer`, and
+//! The one way out of the process. Everything the program writes (stdout, stderr, syslog, the
+//! metrics file) goes through `scrub`, which removes the token: its actual value, the word after `Bearer`, and
 //! anything shaped like a DigitalOcean token. An API or proxy that echoes the `Authorization`
 //! header in an error body therefore cannot make the tool print it, whichever path the text
 //! takes (a table cell, a log line, a retry warning, the JSON).
@@ -8,10 +8,11 @@
 //! the text, not the backups.
 
 use std::borrow::Cow;
-use std::ffi::CString;
 use std::io::Write;
+use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::syslog::Severity;
 use crate::token::looks_like_token;
 
 /// What replaces a secret.
@@ -139,15 +140,27 @@ pub fn stderr_line(text: &str) {
     stderr(&format!("{text}\n"));
 }
 
-/// Sends one line to syslog(3) at `priority`, scrubbed. NUL bytes, which syslog cannot carry,
-/// are dropped.
-pub fn syslog(priority: libc::c_int, text: &str) {
-    let clean: String = scrub(text).chars().filter(|c| *c != '\0').collect();
-    if let Ok(c) = CString::new(clean.trim_end()) {
-        // SAFETY: both pointers are valid NUL-terminated strings; "%s" stops syslog from
-        // reading the message as a format.
-        unsafe { libc::syslog(priority, c"%s".as_ptr(), c.as_ptr()) };
+/// Sends one line to syslog, scrubbed.
+pub fn syslog(severity: Severity, text: &str) {
+    crate::syslog::send(severity, &scrub(text));
+}
+
+/// Replaces the file at `path` with `text`, scrubbed, atomically: written to a temporary file
+/// beside it, then renamed over it, so a reader (node_exporter) never sees half a file.
+pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written =
+        std::fs::write(&temp, scrub(text).as_bytes()).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
     }
+    written
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub use error::CloudError;
 
 use crate::core::activity::{ActionStatus, DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot, Volume, VolumeSnapshot};
+use crate::sanitize::Clean;
 use crate::time::Timestamp;
 
 /// Everything a run decides from, read at the start of the run.
@@ -40,6 +41,33 @@ pub struct VolumeInventory {
     /// Entries that could not be read: each names its volume when that much could be read
     /// (its deletions wait), else none (every volume's deletions wait).
     pub unreadable: Vec<(Option<String>, String)>,
+}
+
+impl Inventory<'_> {
+    /// Fails unless every listed droplet carries `tag`: a listing that ignored its tag filter
+    /// holds the whole account, so one droplet without the tag and nothing in it is trusted.
+    pub fn check_tag(&self, tag: &str) -> Result<(), CloudError> {
+        let Some(stranger) = self
+            .droplets
+            .iter()
+            .find(|d| !d.tags.iter().any(|t| t == tag))
+        else {
+            return Ok(());
+        };
+        Err(CloudError::Untrusted(format!(
+            "the listing of droplets tagged `{}` holds droplet {} ({}), which does not carry \
+             that tag (its tags: {}); the API may have ignored the tag filter, so the listing \
+             cannot be trusted",
+            Clean(tag),
+            Clean(&stranger.name),
+            stranger.id,
+            if stranger.tags.is_empty() {
+                "none".to_string()
+            } else {
+                Clean(&stranger.tags.join(", ")).to_string()
+            }
+        )))
+    }
 }
 
 /// A listed item that could not be understood.

@@ -9,3 +9,4 @@ pub mod policy;
 pub mod recovery;
 pub mod retention;
 pub mod span;
+pub mod status;

@@ -1,6 +1,8 @@
 //! What the tool knows about an account: droplets and their snapshots, as every `Cloud` reports
 //! them. Ids are integers here whatever form the API used.
 
+use std::borrow::Cow;
+
 use crate::time::Timestamp;
 
 /// A droplet carrying the tag.
@@ -68,6 +70,14 @@ impl Snapshot {
         }
     }
 
+    /// The same snapshot, of this size.
+    pub fn with_size(self, size_gigabytes: f64) -> Snapshot {
+        Snapshot {
+            size_gigabytes,
+            ..self
+        }
+    }
+
     /// The time that orders this snapshot among its droplet's: its name's, else `created_at`.
     pub fn time(&self) -> Timestamp {
         self.stamp.unwrap_or(self.created_at)
@@ -97,4 +107,21 @@ pub struct VolumeSnapshot {
     pub created_at: Timestamp,
     pub regions: Vec<String>,
     pub size_gigabytes: f64,
+}
+
+/// Orders a listing by droplet, then by time, so each droplet's snapshots are one stretch,
+/// oldest first (see `of_droplet`). A listing that comes sorted (the simulator's always does) is
+/// left as it is, without a copy.
+pub fn sort_by_droplet(snapshots: &mut Cow<'_, [Snapshot]>) {
+    let key = |s: &Snapshot| (s.droplet_id, s.time(), s.id);
+    if !snapshots.is_sorted_by_key(key) {
+        snapshots.to_mut().sort_unstable_by_key(key);
+    }
+}
+
+/// One droplet's snapshots, oldest first, from a listing ordered by `sort_by_droplet`.
+pub fn of_droplet(sorted: &[Snapshot], droplet_id: u64) -> &[Snapshot] {
+    let lo = sorted.partition_point(|s| s.droplet_id < droplet_id);
+    let hi = sorted.partition_point(|s| s.droplet_id <= droplet_id);
+    &sorted[lo..hi]
 }

@@ -28,9 +28,9 @@ pub struct Doomed {
     pub id: u64,
     pub name: String,
     pub created_at: Timestamp,
+    pub size_gigabytes: f64,
     /// The rule that deletes it.
     pub rule: Rule,
-    pub size_gigabytes: f64,
 }
 
 /// A copy of a surviving snapshot to a region it is missing from.
@@ -184,8 +184,8 @@ pub fn plan(
                 id: snap.id,
                 name: snap.name.clone(),
                 created_at: *time,
-                rule: rules[rule],
                 size_gigabytes: snap.size_gigabytes,
+                rule: rules[rule],
             });
             continue;
         }

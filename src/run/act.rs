@@ -63,6 +63,7 @@ pub fn execute(
         snapshot,
     } = plan;
     let mut report = DropletReport::new(droplet_id, String::new(), owned);
+    report.owned_gigabytes = owned_gigabytes;
     report.newest = newest.map(NewestSnapshot::from);
     report.storage_gigabytes = owned_gigabytes;
     // Volumes' snapshots wait for the finishing phase when it brackets them: taken while the
@@ -130,6 +131,7 @@ pub fn execute(
 pub fn not_reached(plan: Plan) -> DropletReport {
     let mut report = DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned);
     report.overdue = plan.overdue;
+    report.owned_gigabytes = plan.owned_gigabytes;
     report.newest = plan.newest.map(NewestSnapshot::from);
     report
 }
@@ -202,6 +204,7 @@ impl Step<'_> {
                 id: doomed.id,
                 name: doomed.name,
                 created_at: doomed.created_at,
+                size_gigabytes: doomed.size_gigabytes,
                 rule: doomed.rule,
                 already_gone: outcome == Deleted::AlreadyGone,
             });

@@ -25,7 +25,7 @@ use std::collections::HashSet;
 
 use crate::cloud::{Cloud, CloudError, HoldBack, VolumeInventory};
 use crate::core::activity::RecentActions;
-use crate::core::model::Snapshot;
+use crate::core::model::{of_droplet, sort_by_droplet};
 use crate::core::naming::PrefixTemplate;
 use crate::core::plan::{FUTURE_SLACK, Plan, Settings, SnapshotPlan, overdue_after, plan_droplet};
 use crate::core::span::human;
@@ -222,26 +222,8 @@ fn plan_all(
     let inventory = cloud.inventory(&settings.tag)?;
     let now = inventory.now;
     // A listing that ignored its tag filter would have every droplet of the account
-    // snapshotted and pruned: one droplet without the tag and nothing in it is trusted.
-    if let Some(stranger) = inventory
-        .droplets
-        .iter()
-        .find(|d| !d.tags.contains(&settings.tag))
-    {
-        return Err(CloudError::Untrusted(format!(
-            "the listing of droplets tagged `{}` holds droplet {} ({}), which does not carry \
-             that tag (its tags: {}); the API may have ignored the tag filter, so the listing \
-             cannot be trusted",
-            Clean(&settings.tag),
-            Clean(&stranger.name),
-            stranger.id,
-            if stranger.tags.is_empty() {
-                "none".to_string()
-            } else {
-                Clean(&stranger.tags.join(", ")).to_string()
-            }
-        )));
-    }
+    // snapshotted and pruned.
+    inventory.check_tag(&settings.tag)?;
     if inventory.droplets.is_empty() {
         // Not an error (a tag can be empty for a while), but a typo here means no backups.
         tracing::warn!(
@@ -265,19 +247,13 @@ fn plan_all(
         }
         problems.push(problem);
     }
-    // Grouped by droplet, oldest first. A listing that comes sorted (the simulator's always
-    // does) is used as it is, without a copy.
     let mut by_droplet = inventory.snapshots;
-    let key = |s: &Snapshot| (s.droplet_id, s.time(), s.id);
-    if !by_droplet.is_sorted_by_key(key) {
-        by_droplet.to_mut().sort_unstable_by_key(key);
-    }
+    sort_by_droplet(&mut by_droplet);
     let mut verdicts = Vec::with_capacity(by_droplet.len());
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
-        let lo = by_droplet.partition_point(|s| s.droplet_id < droplet.id);
-        let hi = by_droplet.partition_point(|s| s.droplet_id <= droplet.id);
-        let plan = plan_droplet(droplet, &by_droplet[lo..hi], settings, now, &mut verdicts);
+        let snapshots = of_droplet(&by_droplet, droplet.id);
+        let plan = plan_droplet(droplet, snapshots, settings, now, &mut verdicts);
         if plan.future > 0 {
             tracing::warn!(
                 "droplet {}: {} snapshot(s) are dated more than {} after the API's clock \

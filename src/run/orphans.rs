@@ -331,6 +331,7 @@ fn prune(
             name: doomed.name,
             created_at: doomed.created_at,
             rule: doomed.rule,
+            size_gigabytes: doomed.size_gigabytes,
             already_gone: outcome == Deleted::AlreadyGone,
         });
     }

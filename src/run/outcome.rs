@@ -43,6 +43,8 @@ pub struct DropletReport {
     pub name: String,
     /// Owned snapshots found before deletions.
     pub owned: usize,
+    /// Their size in all, as the API reports it.
+    pub owned_gigabytes: f64,
     /// Deleted (or, in a dry run, to be deleted).
     pub deleted: Vec<DeletedSnapshot>,
     /// Deletions the policy wanted but `--max-delete` held back.
@@ -251,6 +253,7 @@ pub struct DeletedSnapshot<Id = u64> {
     pub name: String,
     /// Its time: the one in its name.
     pub created_at: Timestamp,
+    pub size_gigabytes: f64,
     /// The `-k` rule that deleted it.
     #[serde(serialize_with = "serialize_display")]
     pub rule: Rule,
@@ -305,6 +308,7 @@ impl DropletReport {
             id,
             name,
             owned,
+            owned_gigabytes: 0.0,
             deleted: Vec::new(),
             held_back: 0,
             deletes_withheld: None,

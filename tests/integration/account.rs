@@ -86,6 +86,27 @@ impl Account {
         }
     }
 
+    /// The token file's path.
+    pub fn token_path(&self) -> String {
+        self.token_file.display().to_string()
+    }
+
+    /// A path in the test's private directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the binary with exactly `args`, the emulator's URL coming from `DO_API_URL` (for
+    /// `status`, which takes no lock and so no `--lock-file`).
+    pub fn run_exact(&self, args: &[&str]) -> Run {
+        let url = self.fake.base_url();
+        finish(
+            command(args, &[("DO_API_URL", &url)])
+                .output()
+                .expect("the binary runs"),
+        )
+    }
+
     pub fn lock_file(&self) -> PathBuf {
         self.dir.path().join("run.lock")
     }

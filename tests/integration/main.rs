@@ -3,12 +3,19 @@
 
 mod account;
 mod cli;
+mod docs;
 mod faults;
 mod finish;
 mod harness;
+mod json_failures;
 mod lock;
+mod log_format;
+mod metrics;
 mod promises;
 mod run;
 mod scale;
 mod simulate;
+mod static_binary;
+mod status;
+mod syslog;
 mod volumes;

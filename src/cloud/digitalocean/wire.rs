@@ -348,8 +348,10 @@ mod tests {
         assert_eq!(droplet, Some(42));
         assert!(msg.contains("created_at"), "{msg}");
         let v = json!({"id": 5, "name": "x", "created_at": "2020-07-28T16:47:44Z",
-                       "resource_id": 42, "regions": ["nyc3"], "extra": {"ignored": true}});
-        assert_eq!(snapshot(&v).unwrap().droplet_id, 42);
+                       "resource_id": 42, "regions": ["nyc3"], "extra": {"ignored": true},
+                       "size_gigabytes": 2.34});
+        let read = snapshot(&v).unwrap();
+        assert_eq!((read.droplet_id, read.size_gigabytes), (42, 2.34));
     }
 
     #[test]

@@ -1,15 +1,12 @@
-//! What goes to stdout: the simulation's table (the seed's format, so existing scripts keep
-//! working) or the run report, as text or as one JSON document.
+//! The tables people read: the simulation's (the seed's format, so existing scripts keep
+//! working) and the run report's.
 
 use std::fmt::Write;
 
-use serde_json::json;
-
 use crate::core::span::human;
-use crate::exit::Exit;
 use crate::run::{
-    HookResult, NewestSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome, WaitReport,
-    WaitState,
+    DropletReport, HookResult, NewestSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome,
+    WaitReport, WaitState,
 };
 use crate::sanitize::Clean;
 use crate::simulate::Outcome;
@@ -38,22 +35,11 @@ pub fn simulation_table(outcome: &Outcome) -> String {
     out
 }
 
-/// The simulation as JSON: `snapshots` (oldest first) plus the summary fields.
-pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
-    json!(outcome)
-}
-
 /// One row per droplet: snapshots found, the newest one's age, deleted, transfers, and the
 /// snapshot decision.
 pub fn run_table(report: &RunReport) -> String {
     let mut rows: Vec<[String; 7]> = Vec::new();
     for d in &report.droplets {
-        let snapshot = match &d.snapshot {
-            SnapshotOutcome::Taken { name } => {
-                format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
-            }
-            other => outcome_text(other),
-        };
         rows.push([
             Clean(&d.name).to_string(),
             d.id.to_string(),
@@ -61,7 +47,7 @@ pub fn run_table(report: &RunReport) -> String {
             newest_text(d.newest.as_ref(), d.overdue),
             deleted_text(d.deleted.len(), d.held_back, d.deletes_withheld.is_some()),
             d.transfers.len().to_string(),
-            snapshot,
+            snapshot_cell(d),
         ]);
         // Each volume on a row of its own under its droplet.
         for v in &d.volumes {
@@ -123,70 +109,8 @@ pub fn run_table(report: &RunReport) -> String {
         out.push_str("(no droplet carries the tag)\n");
     }
     for d in &report.droplets {
-        for e in &d.errors {
-            let _ = writeln!(out, "error: {}: {}", Clean(&d.name), Clean(e));
-        }
-        if let Some(why) = &d.deletes_withheld {
-            let _ = writeln!(
-                out,
-                "withheld: {}: nothing deleted because {}",
-                Clean(&d.name),
-                Clean(why)
-            );
-        }
-        for a in &d.errored_actions {
-            let _ = writeln!(
-                out,
-                "failed: {}: snapshot action {} (started {}) ended errored and left no snapshot",
-                Clean(&d.name),
-                a.id,
-                a.started_at
-                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
-            );
-        }
-        if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
-            let _ = writeln!(out, "overdue: {}: {why}", Clean(&d.name));
-        }
-        if let Some(power) = &d.power {
-            let _ = writeln!(
-                out,
-                "power: {}: {}",
-                Clean(&d.name),
-                power_note(power, report.dry_run)
-            );
-        }
-        for v in &d.volumes {
-            let name = format!("{}/{}", Clean(&d.name), Clean(&v.name));
-            for e in &v.errors {
-                let _ = writeln!(out, "error: {name}: {}", Clean(e));
-            }
-            if let Some(why) = &v.deletes_withheld {
-                let _ = writeln!(
-                    out,
-                    "withheld: {name}: nothing deleted because {}",
-                    Clean(why)
-                );
-            }
-            if v.overdue {
-                let _ = writeln!(out, "overdue: {name}: its newest snapshot is too old");
-            }
-        }
-        for h in &d.hooks {
-            let result = match (h.result, h.exit_code) {
-                (HookResult::Ok, _) => "ok".to_string(),
-                (HookResult::TimedOut, _) => "FAILED: killed after --hook-timeout".to_string(),
-                (HookResult::Failed, Some(code)) => format!("FAILED with exit code {code}"),
-                (HookResult::Failed, None) => {
-                    "FAILED: killed by a signal, or not started".to_string()
-                }
-            };
-            let _ = writeln!(
-                out,
-                "hook: {}: {} {result} ({:.1} s)",
-                Clean(&d.name),
-                h.phase,
-                h.seconds
-            );
+        for (kind, note) in droplet_notes(d, report) {
+            let _ = writeln!(out, "{kind}: {}: {note}", Clean(&d.name));
         }
     }
     if let Some(why) = &report.deletes_withheld {
@@ -202,47 +126,18 @@ pub fn run_table(report: &RunReport) -> String {
     if let Some(why) = &report.stopped {
         let _ = writeln!(out, "stopped: {}", Clean(why));
     }
-    if !report.orphans.is_empty() {
-        let _ = writeln!(
-            out,
-            "Orphans (their droplet or volume no longer exists; they are still billed):"
-        );
-        for o in &report.orphans {
-            let _ = write!(
-                out,
-                "  {} {} ({}): {} snapshot(s), {:.2} GB, {:.2} USD a month",
-                o.kind,
-                Clean(&o.id.to_string().replace('"', "")),
-                Clean(&o.name),
-                o.snapshots.len(),
-                o.size_gigabytes,
-                o.monthly_cost
-            );
-            if !o.deleted.is_empty() {
-                let verb = if report.dry_run {
-                    "would delete"
-                } else {
-                    "deleted"
-                };
-                let _ = write!(out, "; {verb} {}", o.deleted.len());
-            }
-            if o.deletes_withheld.is_some() {
-                out.push_str("; deletions withheld");
-            }
-            out.push('\n');
-        }
-    }
-    if report.volumes_stay {
-        out.push_str(
-            "note: volume snapshots stay in their volume's region (DigitalOcean cannot copy them); \
-             -r copies droplet snapshots only\n",
-        );
-    }
     let held = report.held_back();
     if held > 0 {
         let _ = writeln!(
             out,
             "--max-delete held back {held} deletion(s); they remain for the next run"
+        );
+    }
+    orphans(&mut out, report);
+    if report.volumes_stay {
+        out.push_str(
+            "note: volume snapshots stay in their volume's region (DigitalOcean cannot copy \
+             them); -r copies droplet snapshots only\n",
         );
     }
     let _ = writeln!(
@@ -263,7 +158,39 @@ pub fn run_table(report: &RunReport) -> String {
     out
 }
 
-/// The snapshot column for anything but a droplet's snapshot taken this run.
+/// The orphans: snapshots whose droplet or volume no longer exists, still billed.
+fn orphans(out: &mut String, report: &RunReport) {
+    if report.orphans.is_empty() {
+        return;
+    }
+    out.push_str("Orphans (their droplet or volume no longer exists; they are still billed):\n");
+    for o in &report.orphans {
+        let _ = write!(
+            out,
+            "  {} {} ({}): {} snapshot(s), {:.2} GB, {:.2} USD a month",
+            o.kind,
+            Clean(&o.id.to_string().replace('"', "")),
+            Clean(&o.name),
+            o.snapshots.len(),
+            o.size_gigabytes,
+            o.monthly_cost
+        );
+        if !o.deleted.is_empty() {
+            let verb = if report.dry_run {
+                "would delete"
+            } else {
+                "deleted"
+            };
+            let _ = write!(out, "; {verb} {}", o.deleted.len());
+        }
+        if o.deletes_withheld.is_some() {
+            out.push_str("; deletions withheld");
+        }
+        out.push('\n');
+    }
+}
+
+/// The snapshot column for a volume (or anything but a droplet's snapshot taken this run).
 fn outcome_text(outcome: &SnapshotOutcome) -> String {
     match outcome {
         SnapshotOutcome::NotDue { newest } => format!("not due (newest {newest})"),
@@ -294,6 +221,79 @@ fn deleted_text(deleted: usize, held_back: usize, withheld: bool) -> String {
         let _ = write!(text, " (+{held_back} held)");
     }
     text
+}
+
+/// The Snapshot column: what happened about a new snapshot.
+pub(super) fn snapshot_cell(d: &DropletReport) -> String {
+    match &d.snapshot {
+        SnapshotOutcome::Taken { name } => {
+            format!("taken: {}{}", Clean(name), wait_note(d.wait.as_ref()))
+        }
+        other => outcome_text(other),
+    }
+}
+
+/// What the table says under its rows about one droplet, each as its kind (`error`,
+/// `withheld`, `failed`, `overdue`, `power`, `hook`) and its text.
+pub(super) fn droplet_notes(d: &DropletReport, report: &RunReport) -> Vec<(&'static str, String)> {
+    let mut notes = Vec::new();
+    for e in &d.errors {
+        notes.push(("error", Clean(e).to_string()));
+    }
+    if let Some(why) = &d.deletes_withheld {
+        notes.push((
+            "withheld",
+            format!("nothing deleted because {}", Clean(why)),
+        ));
+    }
+    for a in &d.errored_actions {
+        notes.push((
+            "failed",
+            format!(
+                "snapshot action {} (started {}) ended errored and left no snapshot",
+                a.id,
+                a.started_at
+                    .map_or_else(|| "at an unknown time".to_string(), |t| t.to_string())
+            ),
+        ));
+    }
+    if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
+        notes.push(("overdue", why));
+    }
+    if let Some(power) = &d.power {
+        notes.push(("power", power_note(power, report.dry_run)));
+    }
+    for h in &d.hooks {
+        let result = match (h.result, h.exit_code) {
+            (HookResult::Ok, _) => "ok".to_string(),
+            (HookResult::TimedOut, _) => "FAILED: killed after --hook-timeout".to_string(),
+            (HookResult::Failed, Some(code)) => format!("FAILED with exit code {code}"),
+            (HookResult::Failed, None) => "FAILED: killed by a signal, or not started".to_string(),
+        };
+        notes.push(("hook", format!("{} {result} ({:.1} s)", h.phase, h.seconds)));
+    }
+    for v in &d.volumes {
+        let volume = Clean(&v.name);
+        for e in &v.errors {
+            notes.push(("error", format!("volume {volume}: {}", Clean(e))));
+        }
+        if let Some(why) = &v.deletes_withheld {
+            notes.push((
+                "withheld",
+                format!("volume {volume}: nothing deleted because {}", Clean(why)),
+            ));
+        }
+        if v.overdue {
+            notes.push((
+                "overdue",
+                format!("volume {volume}: its newest snapshot is too old"),
+            ));
+        }
+        if let SnapshotOutcome::Skipped { reason } = &v.snapshot {
+            notes.push(("volume", format!("{volume}: snapshot skipped: {reason}")));
+        }
+    }
+    notes
 }
 
 /// How the wait for a snapshot taken this run ended, for its table cell.
@@ -342,23 +342,4 @@ fn power_note(p: &PowerReport, dry_run: bool) -> String {
         let _ = write!(note, " (down {})", human(down as i64));
     }
     note
-}
-
-/// The run report as JSON, with the exit code the process ends with.
-pub fn run_json(report: &RunReport, exit: Exit) -> serde_json::Value {
-    json!({
-        "now": report.now,
-        "dry_run": report.dry_run,
-        "exit_code": exit as u8,
-        "held_back": report.held_back(),
-        "problems": report.problems,
-        "deletes_withheld": report.deletes_withheld,
-        "stopped": report.stopped,
-        "interrupted": report.interrupted,
-        "overdue_after_seconds": report.overdue_after_seconds,
-        "droplets": report.droplets,
-        "orphans": report.orphans,
-        "storage": report.storage,
-        "volumes_stay": report.volumes_stay,
-    })
 }

@@ -1,0 +1,99 @@
+//! `status`: reads the droplets carrying the tag and the account's snapshots (two listings,
+//! no lock, nothing changed) and answers as a Nagios plugin does: the verdict on the first
+//! line of stdout and as the exit code. Anything that keeps the answer from being sure (the
+//! API unreachable, the token refused, a listing incomplete or holding an unreadable item)
+//! is UNKNOWN, never OK.
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use super::local_now;
+use crate::cli::{Global, StatusArgs};
+use crate::cloud::digitalocean::DigitalOcean;
+use crate::cloud::{Cloud, HoldBack};
+use crate::config::{Env, StatusConfig};
+use crate::core::model::{of_droplet, sort_by_droplet};
+use crate::core::status::{Check, Level, Status, droplet_status, overall};
+use crate::sanitize::Clean;
+use crate::{output, report};
+
+/// Checks, prints the verdict, and returns it as the exit code.
+pub fn main(args: &StatusArgs, global: &Global, env: &Env) -> ExitCode {
+    // A plugin that cannot run as configured answers UNKNOWN (not the run's usage code).
+    let config = match StatusConfig::from_cli(args, global, env) {
+        Ok(c) => c,
+        Err(e) => return unknown(&e.to_string(), global.json),
+    };
+    config.api.token.protect_output();
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    let mut cloud = DigitalOcean::new(config.api.clone(), local_now);
+    let status = match read(&mut cloud, &config) {
+        Ok(status) => status,
+        Err(e) => return unknown(&format!("the API could not be read: {e}"), config.json),
+    };
+    let text = if config.json {
+        report::json_text(&report::status_json(&status))
+    } else {
+        report::status_text(&status)
+    };
+    output::stdout(&text);
+    status.level.into()
+}
+
+/// Reads the account and judges every droplet.
+fn read(cloud: &mut dyn Cloud, config: &StatusConfig) -> Result<Status, crate::cloud::CloudError> {
+    let inventory = cloud.inventory(&config.tag)?;
+    inventory.check_tag(&config.tag)?;
+    let mut problems = Vec::new();
+    let mut unsure = BTreeSet::new();
+    let mut unattributed = false;
+    for item in &inventory.unreadable {
+        problems.push(Clean(&item.problem).to_string());
+        match item.holds_back {
+            HoldBack::Droplet(id) => {
+                unsure.insert(id);
+            }
+            // A droplet that could not be read cannot be checked; a snapshot of an unknown
+            // droplet, or no clock, leaves every age unsure.
+            HoldBack::Nothing | HoldBack::All => unattributed = true,
+        }
+    }
+    let mut snapshots = inventory.snapshots;
+    sort_by_droplet(&mut snapshots);
+    let check = Check {
+        tag: &config.tag,
+        prefix: &config.prefix,
+        max_age: config.max_age.seconds(),
+        regions: &config.regions,
+    };
+    let droplets: Vec<_> = inventory
+        .droplets
+        .iter()
+        .map(|d| {
+            let of = of_droplet(&snapshots, d.id);
+            droplet_status(d, of, &check, inventory.now, unsure.contains(&d.id))
+        })
+        .collect();
+    Ok(Status {
+        level: overall(&droplets, unattributed),
+        now: inventory.now,
+        tag: config.tag.clone(),
+        max_age_seconds: check.max_age,
+        regions: config.regions.clone(),
+        droplets,
+        problems,
+    })
+}
+
+/// UNKNOWN, and why: on stdout (where Nagios reads it), as text or JSON.
+fn unknown(message: &str, json: bool) -> ExitCode {
+    let text = if json {
+        report::json_text(&report::unknown_json(message))
+    } else {
+        report::unknown_text(message)
+    };
+    output::stdout(&text);
+    Level::Unknown.into()
+}

@@ -1,0 +1,83 @@
+//! The reports as one JSON document each, for `--json`. Every document has `error` (null, or
+//! `{message, exit_code}` when the run failed outright) and `warnings` (what was logged as a
+//! warning), so a script can read any outcome the same way.
+
+use serde_json::{Value, json};
+
+use crate::exit::Exit;
+use crate::run::RunReport;
+use crate::simulate::Outcome;
+
+/// The simulation: `snapshots` (oldest first) plus the summary fields.
+pub fn simulation_json(outcome: &Outcome, warnings: &[String]) -> Value {
+    with_outcome(json!(outcome), None, warnings)
+}
+
+/// The run report, with the exit code the process ends with; `error` when the run stopped
+/// early on a fatal error (the token refused midway), the report then showing what was done.
+pub fn run_json(report: &RunReport, exit: Exit, error: Option<&str>, warnings: &[String]) -> Value {
+    let document = json!({
+        "now": report.now,
+        "dry_run": report.dry_run,
+        "exit_code": exit as u8,
+        "held_back": report.held_back(),
+        "problems": report.problems,
+        "deletes_withheld": report.deletes_withheld,
+        "stopped": report.stopped,
+        "interrupted": report.interrupted,
+        "overdue_after_seconds": report.overdue_after_seconds,
+        "droplets": report.droplets,
+        "orphans": report.orphans,
+        "storage": report.storage,
+        "volumes_stay": report.volumes_stay,
+    });
+    with_outcome(document, error.map(|e| (e, exit)), warnings)
+}
+
+/// A run that failed before it did anything: usage, the lock, the token refused, the API
+/// unreachable, a listing that failed.
+pub fn failure_json(message: &str, exit: Exit, warnings: &[String]) -> Value {
+    with_outcome(
+        json!({ "exit_code": exit as u8, "droplets": [] }),
+        Some((message, exit)),
+        warnings,
+    )
+}
+
+/// `document` with `error` and `warnings` added.
+fn with_outcome(mut document: Value, error: Option<(&str, Exit)>, warnings: &[String]) -> Value {
+    if let Value::Object(fields) = &mut document {
+        let error = error.map(|(message, exit)| {
+            json!({
+                "message": message.strip_prefix("error: ").unwrap_or(message),
+                "exit_code": exit as u8,
+            })
+        });
+        fields.insert("error".to_string(), error.into());
+        fields.insert("warnings".to_string(), json!(warnings));
+    }
+    document
+}
+
+/// The text of a document: pretty, with a final newline.
+pub fn text(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_names_its_message_and_code() {
+        let doc = failure_json("error: the API rejected the token", Exit::Failure, &[]);
+        assert_eq!(
+            doc["error"],
+            json!({"message": "the API rejected the token", "exit_code": 1})
+        );
+        assert_eq!(doc["exit_code"], 1);
+        assert_eq!(doc["warnings"], json!([]));
+    }
+}

@@ -1,0 +1,146 @@
+//! The run as Prometheus text exposition (format 0.0.4), for node_exporter's textfile
+//! collector (`--metrics-file`). Written after every run, a failed one too, so an alert on
+//! `do_snapshot_last_run_success == 0` or on an old `do_snapshot_last_run_timestamp_seconds`
+//! catches a backup that stopped. Every series carries the tag, so the files of several cron
+//! lines (one per tag) can sit side by side in the collector's directory.
+
+use std::fmt::Write;
+
+use crate::exit::Exit;
+use crate::run::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome};
+
+/// The metrics of a run that ended at `finished` (Unix seconds) with `exit`; `report` is what
+/// it did, absent when it failed before doing anything.
+pub fn run_metrics(tag: &str, finished: i64, exit: Exit, report: Option<&RunReport>) -> String {
+    let tag = escape(tag);
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{{{labels}}} {value}");
+        }
+    };
+    let run = |value: String| vec![(format!("tag=\"{tag}\""), value)];
+    gauge(
+        "do_snapshot_last_run_timestamp_seconds",
+        "When the last run ended (Unix time).",
+        &run(finished.to_string()),
+    );
+    gauge(
+        "do_snapshot_last_run_success",
+        "1 if the last run ended with exit code 0, else 0.",
+        &run(u8::from(exit == Exit::Ok).to_string()),
+    );
+    gauge(
+        "do_snapshot_last_run_exit_code",
+        "The last run's exit code (see do-snapshot --help).",
+        &run((exit as u8).to_string()),
+    );
+    let droplets = report.map_or(&[][..], |r| &r.droplets[..]);
+    let dry_run = report.is_some_and(|r| r.dry_run);
+    let count = |f: &dyn Fn(&DropletReport) -> usize| {
+        run(droplets.iter().map(f).sum::<usize>().to_string())
+    };
+    gauge(
+        "do_snapshot_last_run_taken",
+        "Snapshots the last run requested.",
+        &count(&|d| usize::from(matches!(d.snapshot, SnapshotOutcome::Taken { .. }))),
+    );
+    gauge(
+        "do_snapshot_last_run_deleted",
+        "Snapshots the last run deleted (none in a dry run).",
+        &count(&|d| if dry_run { 0 } else { d.deleted.len() }),
+    );
+    gauge(
+        "do_snapshot_last_run_transferred",
+        "Copies to other regions the last run requested (none in a dry run).",
+        &count(&|d| if dry_run { 0 } else { d.transfers.len() }),
+    );
+    gauge(
+        "do_snapshot_last_run_failed",
+        "Droplets the last run reported errors for.",
+        &count(&|d| usize::from(!d.errors.is_empty())),
+    );
+    let per_droplet = |value: &dyn Fn(&DropletReport) -> Option<String>| {
+        droplets
+            .iter()
+            .filter_map(|d| {
+                let labels = format!("droplet=\"{}\",tag=\"{tag}\"", escape(&d.name));
+                value(d).map(|v| (labels, v))
+            })
+            .collect::<Vec<_>>()
+    };
+    // What each droplet holds after the run: its owned snapshots less those it deleted.
+    fn gone(d: &DropletReport, dry_run: bool) -> &[DeletedSnapshot] {
+        if dry_run { &[] } else { &d.deleted }
+    }
+    gauge(
+        "do_snapshot_newest_age_seconds",
+        "Age of the droplet's newest snapshot, by the API's clock (absent: it has none).",
+        &per_droplet(&|d| d.newest.as_ref().map(|n| n.age_seconds.to_string())),
+    );
+    gauge(
+        "do_snapshot_snapshots",
+        "Snapshots of the droplet that the tool owns, after the last run.",
+        &per_droplet(&|d| Some((d.owned - gone(d, dry_run).len()).to_string())),
+    );
+    gauge(
+        "do_snapshot_storage_gigabytes",
+        "Size of those snapshots in all, as the API reports it.",
+        &per_droplet(&|d| {
+            let freed: f64 = gone(d, dry_run).iter().map(|s| s.size_gigabytes).sum();
+            Some(number((d.owned_gigabytes - freed).max(0.0)))
+        }),
+    );
+    out
+}
+
+/// A label value as the exposition format wants it: backslash, double quote and line feed
+/// escaped.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A sample value: at most three decimals (sums of sizes like 2.34 carry float noise).
+fn number(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape(r#"a\b"c"#), r#"a\\b\"c"#);
+        assert_eq!(escape("two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn numbers_lose_float_noise() {
+        assert_eq!(number(2.34 * 3.0), "7.02");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(12.5), "12.5");
+    }
+
+    #[test]
+    fn a_failed_run_still_says_when_and_how() {
+        let text = run_metrics("web", 1_767_225_600, Exit::Failure, None);
+        assert!(text.contains("do_snapshot_last_run_timestamp_seconds{tag=\"web\"} 1767225600\n"));
+        assert!(text.contains("do_snapshot_last_run_success{tag=\"web\"} 0\n"));
+        assert!(text.contains("do_snapshot_last_run_exit_code{tag=\"web\"} 1\n"));
+        assert!(text.contains("# TYPE do_snapshot_snapshots gauge\n"));
+        assert!(!text.contains("droplet="));
+    }
+}
