@@ -80,7 +80,7 @@ pub struct Cli {
 
     /// Take a snapshot if the newest one is at least AGE old (e.g. 1d)
     #[arg(short, long = "snapshot", value_name = "AGE", value_parser = parse_span,
-          allow_hyphen_values = true, required = true)]
+          allow_hyphen_values = true, required_unless_present = "config")]
     pub snapshot: Option<Span>,
 
     /// Keep one snapshot per INTERVAL among those older than AGE, deleting the others (repeat to
@@ -189,6 +189,18 @@ pub struct Cli {
           allow_hyphen_values = true, help_heading = VOLUMES)]
     pub price_per_gb: f64,
 
+    /// Run the jobs of this TOML file (several tags and policies in one run, one lock, one
+    /// reading of the account's snapshots) instead of the one job the flags describe; with it,
+    /// only --job, --dryrun, --json, -q, -v, --syslog, --metrics-file, --lock-file and the
+    /// connection flags may be given
+    #[arg(long, value_name = "FILE", value_parser = trimmed_path, help_heading = CONFIG)]
+    pub config: Option<PathBuf>,
+
+    /// With --config: run only the job of this name
+    #[arg(long, value_name = "NAME", value_parser = trimmed, requires = "config",
+          help_heading = CONFIG)]
+    pub job: Option<String>,
+
     /// Testing aid: the syslog socket --syslog sends to, instead of /dev/log
     #[arg(long, hide = true, value_name = "PATH")]
     pub syslog_socket: Option<PathBuf>,
@@ -216,7 +228,7 @@ pub struct Owner {
 /// Flags for the API connection and the output, shared by the run and `status`: they may come
 /// before or after the subcommand (`do-snapshot --token F status …` or `do-snapshot status
 /// --token F …`).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Global {
     /// API token, or the path of a file holding it (~ is expanded). Default: $DO_TOKEN, else
     /// $DIGITALOCEAN_ACCESS_TOKEN (doctl's). A file is safer: a token on the command line shows
@@ -273,6 +285,23 @@ pub enum OrphansArg {
     Prune,
     Keep,
 }
+
+/// The `--help` heading of the config file's flags.
+const CONFIG: &str = "Config file";
+
+/// The run's flags that may go with `--config`: what is not a job's (the jobs are the file's).
+const WITH_CONFIG: &[&str] = &[
+    "config",
+    "job",
+    "dryrun",
+    "quiet",
+    "syslog",
+    "metrics_file",
+    "lock_file",
+    "simulate",
+    "start",
+    "syslog_socket",
+];
 
 /// The `--help` heading of volumes, orphans and cost.
 const VOLUMES: &str = "Volumes, orphans and cost";
@@ -355,6 +384,16 @@ pub struct StatusArgs {
           value_parser = trimmed)]
     pub regions: Vec<String>,
 
+    /// Check the droplets of every job of this TOML file (see the run's --config), each with
+    /// its tag, prefix and regions, instead of -t, -p and -r
+    #[arg(long, value_name = "FILE", value_parser = trimmed_path,
+          conflicts_with_all = ["tag", "prefix", "regions"])]
+    pub config: Option<PathBuf>,
+
+    /// With --config: check only the job of this name
+    #[arg(long, value_name = "NAME", value_parser = trimmed, requires = "config")]
+    pub job: Option<String>,
+
     /// CRITICAL when a droplet's newest snapshot is at least this old (e.g. 1d, or more than
     /// the run's -s to allow for a late run)
     #[arg(long, value_name = "AGE", value_parser = parse_positive_span, allow_hyphen_values = true)]
@@ -404,6 +443,28 @@ pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
                 format!(
                     "{flag} is a flag of the run and cannot be used with `{sub}`; see \
                      do-snapshot {sub} --help"
+                ),
+            ));
+        }
+    }
+    if matches.contains_id("config")
+        && matches.value_source("config") == Some(ValueSource::CommandLine)
+    {
+        let stray = command
+            .get_arguments()
+            .filter(|a| !a.is_global_set() && !WITH_CONFIG.contains(&a.get_id().as_str()))
+            .find(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine));
+        if let Some(arg) = stray {
+            let flag = arg.get_long().map_or_else(
+                || format!("-{}", arg.get_short().unwrap_or('?')),
+                |l| format!("--{l}"),
+            );
+            return Err(command.error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "{flag} cannot be used with --config: the jobs are the file's; set it in a \
+                     [[job]] table ({}) instead",
+                    flag.trim_start_matches('-').replace('-', "_")
                 ),
             ));
         }

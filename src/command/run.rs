@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use super::local_now;
 use crate::cli::Cli;
-use crate::cloud::CloudError;
 use crate::cloud::digitalocean::DigitalOcean;
-use crate::config::{Config, Env, Mode, Real};
+use crate::cloud::{Cloud, CloudError};
+use crate::config::{Config, Env, Job, Mode, Real};
 use crate::exit::Exit;
 use crate::run::{Options, RunReport};
 use crate::sanitize::Clean;
@@ -20,7 +20,7 @@ use crate::{interrupt, lock, logging, output, report, run, simulate};
 /// Runs, and returns the exit code.
 pub fn main(cli: Cli, env: &Env) -> Exit {
     // Fixed before the configuration is checked, so that a usage error is delivered too.
-    let delivery = Delivery {
+    let mut delivery = Delivery {
         json: cli.global.json,
         syslog: cli.syslog,
         quiet: cli.quiet,
@@ -37,39 +37,77 @@ pub fn main(cli: Cli, env: &Env) -> Exit {
         // From here on nothing the program writes can carry the token's value.
         real.api.token.protect_output();
         // Nor can a hook see it.
-        if let Some(hook) = config.options.finish.as_mut().and_then(|f| f.hook.as_mut()) {
-            hook.hidden = real.api.token.carriers();
+        for job in &mut config.jobs {
+            if let Some(hook) = job.options.finish.as_mut().and_then(|f| f.hook.as_mut()) {
+                hook.hidden = real.api.token.carriers();
+            }
         }
     }
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
+    if let (Some((_, tag)), Some(job)) = (&mut delivery.metrics, config.jobs.first()) {
+        tag.clone_from(&job.settings.tag);
+    }
     match &config.mode {
         Mode::Simulate(schedule) => simulation(&config, *schedule, &delivery),
+        Mode::Real(real) if config.file.is_some() => jobs_run(&config, real, &delivery),
         Mode::Real(real) => real_run(&config, real, &delivery),
     }
 }
 
 fn simulation(config: &Config, schedule: simulate::Schedule, delivery: &Delivery) -> Exit {
-    let outcome = match simulate::simulate(
-        &config.settings,
-        schedule,
-        &config.options,
-        simulate::MAX_VISITS,
-    ) {
-        Ok(o) => o,
-        Err(e @ simulate::SimulateError::TooLong { .. }) => {
-            return delivery.failed(&e.to_string(), Exit::Usage);
+    let mut outcomes = Vec::with_capacity(config.jobs.len());
+    for job in &config.jobs {
+        match simulate::simulate(&job.settings, schedule, &job.options, simulate::MAX_VISITS) {
+            Ok(o) => outcomes.push(o),
+            Err(e @ simulate::SimulateError::TooLong { .. }) => {
+                return delivery.failed(&in_job(job, &e.to_string()), Exit::Usage);
+            }
+            Err(e) => return delivery.failed(&in_job(job, &format!("error: {e}")), Exit::Failure),
         }
-        Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
-    };
-    let text = if config.json {
-        report::json_text(&report::simulation_json(&outcome, &logging::warnings()))
-    } else {
-        report::simulation_table(&outcome)
+    }
+    let text = match (config.file.is_some(), config.json) {
+        (false, true) => {
+            report::json_text(&report::simulation_json(&outcomes[0], &logging::warnings()))
+        }
+        (false, false) => report::simulation_table(&outcomes[0]),
+        (true, true) => {
+            let jobs: Vec<(&str, &str, &simulate::Outcome)> = config
+                .jobs
+                .iter()
+                .zip(&outcomes)
+                .map(|(j, o)| (j.name.as_deref().unwrap_or(""), j.settings.tag.as_str(), o))
+                .collect();
+            report::json_text(&report::jobs_simulation_json(&jobs, &logging::warnings()))
+        }
+        (true, false) => config
+            .jobs
+            .iter()
+            .zip(&outcomes)
+            .map(|(job, o)| format!("{}\n{}", heading(job), report::simulation_table(o)))
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     output::stdout(&text);
     Exit::Ok
+}
+
+/// A message about one job of a config file (the command line's job needs no name).
+fn in_job(job: &Job, message: &str) -> String {
+    match &job.name {
+        Some(name) => format!("job `{}`: {message}", Clean(name)),
+        None => message.to_string(),
+    }
+}
+
+/// The line above a job's table.
+fn heading(job: &Job) -> String {
+    format!(
+        "Job {} (tag {}):",
+        Clean(job.name.as_deref().unwrap_or("")),
+        Clean(&job.settings.tag)
+    )
 }
 
 fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
@@ -82,11 +120,12 @@ fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
         Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
     };
     let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
+    let job = &config.jobs[0];
     let options = Options {
         dry_run: real.dry_run,
-        ..config.options.clone()
+        ..job.options.clone()
     };
-    match run::run_once(&mut cloud, &config.settings, &options) {
+    match run::run_once(&mut cloud, &job.settings, &options) {
         Ok(report) => delivery.report(&report),
         Err(e @ CloudError::Interrupted { .. }) => {
             let message = format!("{e} before anything was changed");
@@ -97,6 +136,121 @@ fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
             delivery.failed(&message, Exit::Failure)
         }
     }
+}
+
+/// A config file's jobs, one after the other, under one lock and over one reading of the
+/// account's snapshots (the client keeps it for the run). A job that fails outright does not
+/// stop the others; a refused token or a signal stops them all.
+fn jobs_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
+    interrupt::install();
+    let _lock = match lock::acquire(&real.lock_file) {
+        Ok(l) => l,
+        Err(e @ lock::LockError::Held { .. }) => {
+            return delivery.failed(&e.to_string(), Exit::Locked);
+        }
+        Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
+    };
+    let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
+    match apart(&mut cloud, &config.jobs) {
+        Ok(None) => {}
+        Ok(Some(clash)) => return delivery.failed(&clash, Exit::Usage),
+        Err(e) => {
+            let exit = if matches!(e, CloudError::Interrupted { .. }) {
+                Exit::Interrupted
+            } else {
+                Exit::Failure
+            };
+            return delivery.failed(&format!("error: {e}; nothing was changed"), exit);
+        }
+    }
+    let mut results: Vec<(&Job, Result<RunReport, String>, Exit)> = Vec::new();
+    for job in &config.jobs {
+        if results
+            .iter()
+            .any(|(_, _, exit)| *exit == Exit::Interrupted)
+            || interrupt::requested().is_some()
+        {
+            let message = "not run: the run was interrupted before this job".to_string();
+            results.push((job, Err(message), Exit::Interrupted));
+            continue;
+        }
+        let options = Options {
+            dry_run: real.dry_run,
+            ..job.options.clone()
+        };
+        let outcome = run::run_once(&mut cloud, &job.settings, &options);
+        let stop = matches!(
+            outcome,
+            Err(CloudError::Unauthorized | CloudError::Interrupted { .. })
+        );
+        let result = match outcome {
+            Ok(report) => {
+                let exit = report.exit();
+                (job, Ok(report), exit)
+            }
+            Err(e @ CloudError::Interrupted { .. }) => (
+                job,
+                Err(format!("{e} before this job changed anything")),
+                Exit::Interrupted,
+            ),
+            Err(e) => (
+                job,
+                Err(format!("error: {e}; this job changed nothing")),
+                Exit::Failure,
+            ),
+        };
+        results.push(result);
+        if stop {
+            for rest in &config.jobs[results.len()..] {
+                let message = "not run: an earlier job's error stops the run".to_string();
+                results.push((rest, Err(message), Exit::Failure));
+            }
+            break;
+        }
+    }
+    delivery.jobs(&results)
+}
+
+/// Refuses jobs that would own the same snapshots: a droplet carrying two jobs' tags whose
+/// names the two prefixes expand to the same text. `Ok(Some(why))` names both jobs and the
+/// droplet; nothing is done then.
+fn apart(cloud: &mut DigitalOcean, jobs: &[Job]) -> Result<Option<String>, CloudError> {
+    if jobs.len() < 2 {
+        return Ok(None);
+    }
+    let mut tagged = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let inventory = cloud.inventory(&job.settings.tag)?;
+        let droplets: Vec<(u64, String)> = inventory
+            .droplets
+            .iter()
+            .map(|d| (d.id, d.name.clone()))
+            .collect();
+        tagged.push(droplets);
+    }
+    for (i, a) in jobs.iter().enumerate() {
+        for (j, b) in jobs.iter().enumerate().skip(i + 1) {
+            for (id, name) in &tagged[i] {
+                if !tagged[j].iter().any(|(other, _)| other == id) {
+                    continue;
+                }
+                let mine = a.settings.prefix.expand(name, &a.settings.tag);
+                let theirs = b.settings.prefix.expand(name, &b.settings.tag);
+                if mine == theirs {
+                    return Ok(Some(format!(
+                        "jobs `{}` and `{}` would own the same snapshots: droplet {} ({id}) \
+                         carries both tags, and both name its snapshots {}…; give one a prefix \
+                         with $tag or other text",
+                        Clean(a.name.as_deref().unwrap_or("")),
+                        Clean(b.name.as_deref().unwrap_or("")),
+                        Clean(name),
+                        Clean(mine.as_str())
+                    )));
+                }
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Where a run's outcome goes.
@@ -174,6 +328,85 @@ impl Delivery {
         exit
     }
 
+    /// A config file's run: every job's report (or why it failed), wherever they are wanted;
+    /// the exit code is the gravest of the jobs' (interrupted, then failure, then partly done).
+    fn jobs(&self, results: &[(&Job, Result<RunReport, String>, Exit)]) -> Exit {
+        let exit = results
+            .iter()
+            .map(|(_, _, e)| *e)
+            .max_by_key(|e| match e {
+                Exit::Ok => 0,
+                Exit::Partial => 1,
+                Exit::Usage | Exit::Locked | Exit::Failure => 2,
+                Exit::Interrupted => 3,
+            })
+            .unwrap_or(Exit::Ok);
+        for (job, result, job_exit) in results {
+            match result {
+                Ok(report) => {
+                    for d in &report.droplets {
+                        if let Some(why) = d.overdue_reason(report.overdue_after_seconds) {
+                            let what = format!("droplet {}: overdue: {why}", Clean(&d.name));
+                            tracing::error!("{}", in_job(job, &what));
+                        }
+                    }
+                    if self.syslog {
+                        for line in report::run_lines(report, *job_exit) {
+                            logging::report(&in_job(job, &line));
+                        }
+                    }
+                    if let Some(why) = &report.stopped {
+                        self.say(&in_job(job, &format!("{why}; the job stopped there")));
+                    }
+                }
+                Err(message) => self.say(&in_job(job, message)),
+            }
+        }
+        let quiet = self.quiet && exit == Exit::Ok;
+        if self.json && !quiet {
+            let outcomes: Vec<report::JobOutcome> = results
+                .iter()
+                .map(|(job, result, e)| report::JobOutcome {
+                    name: job.name.as_deref().unwrap_or(""),
+                    tag: &job.settings.tag,
+                    exit: *e,
+                    result: result.as_ref().map_err(String::as_str),
+                })
+                .collect();
+            let document = report::jobs_json(&outcomes, exit, None, &logging::warnings());
+            output::stdout(&report::json_text(&document));
+        } else if !self.json && !self.syslog && !quiet {
+            let tables: Vec<String> = results
+                .iter()
+                .map(|(job, result, _)| match result {
+                    Ok(report) => format!("{}\n{}", heading(job), report::run_table(report)),
+                    Err(message) => format!("{}\n{}\n", heading(job), Clean(message)),
+                })
+                .collect();
+            output::stdout(&tables.join("\n"));
+        }
+        if self.syslog && exit != Exit::Ok {
+            self.say(&format!(
+                "the run ended with exit code {} ({}); the report is in syslog",
+                exit as u8,
+                exit.meaning()
+            ));
+        }
+        if let Some((path, _)) = &self.metrics {
+            let runs: Vec<report::JobRun> = results
+                .iter()
+                .map(|(job, result, e)| report::JobRun {
+                    tag: &job.settings.tag,
+                    exit: *e,
+                    report: result.as_ref().ok(),
+                })
+                .collect();
+            let text = report::jobs_metrics(local_now().as_second(), &runs);
+            self.write_metrics(path, &text);
+        }
+        exit
+    }
+
     /// One line on stderr, and an error in syslog with `--syslog`.
     fn say(&self, message: &str) {
         if self.syslog {
@@ -189,7 +422,12 @@ impl Delivery {
         };
         let finished = local_now().as_second();
         let text = report::run_metrics(tag, finished, exit, report);
-        if let Err(e) = output::replace_file(path, &text) {
+        self.write_metrics(path, &text);
+    }
+
+    /// Writes the metrics file; a failure to write is said, not fatal.
+    fn write_metrics(&self, path: &std::path::Path, text: &str) {
+        if let Err(e) = output::replace_file(path, text) {
             let message = format!(
                 "--metrics-file: cannot write {}: {e} (the run itself is unaffected)",
                 path.display()

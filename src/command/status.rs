@@ -11,7 +11,7 @@ use super::local_now;
 use crate::cli::{Global, StatusArgs};
 use crate::cloud::digitalocean::DigitalOcean;
 use crate::cloud::{Cloud, HoldBack};
-use crate::config::{Env, StatusConfig};
+use crate::config::{Env, StatusCheck, StatusConfig};
 use crate::core::model::{of_droplet, sort_by_droplet};
 use crate::core::status::{Check, Level, Status, droplet_status, overall};
 use crate::sanitize::Clean;
@@ -42,10 +42,38 @@ pub fn main(args: &StatusArgs, global: &Global, env: &Env) -> ExitCode {
     status.level.into()
 }
 
-/// Reads the account and judges every droplet.
+/// Reads the account and judges every droplet of every tag asked about; the verdict is the
+/// gravest.
 fn read(cloud: &mut dyn Cloud, config: &StatusConfig) -> Result<Status, crate::cloud::CloudError> {
-    let inventory = cloud.inventory(&config.tag)?;
-    inventory.check_tag(&config.tag)?;
+    let Some((first, rest)) = config.checks.split_first() else {
+        return Err(crate::cloud::CloudError::Untrusted(
+            "no tag to check".to_string(),
+        ));
+    };
+    let mut all = read_tag(cloud, config, first)?;
+    for check in rest {
+        let status = read_tag(cloud, config, check)?;
+        all.level = all.level.max(status.level);
+        all.tag = format!("{}, {}", all.tag, status.tag);
+        for r in status.regions {
+            if !all.regions.contains(&r) {
+                all.regions.push(r);
+            }
+        }
+        all.droplets.extend(status.droplets);
+        all.problems.extend(status.problems);
+    }
+    Ok(all)
+}
+
+/// The droplets of one tag.
+fn read_tag(
+    cloud: &mut dyn Cloud,
+    config: &StatusConfig,
+    wanted: &StatusCheck,
+) -> Result<Status, crate::cloud::CloudError> {
+    let inventory = cloud.inventory(&wanted.tag)?;
+    inventory.check_tag(&wanted.tag)?;
     let mut problems = Vec::new();
     let mut unsure = BTreeSet::new();
     let mut unattributed = false;
@@ -63,10 +91,10 @@ fn read(cloud: &mut dyn Cloud, config: &StatusConfig) -> Result<Status, crate::c
     let mut snapshots = inventory.snapshots;
     sort_by_droplet(&mut snapshots);
     let check = Check {
-        tag: &config.tag,
-        prefix: &config.prefix,
+        tag: &wanted.tag,
+        prefix: &wanted.prefix,
         max_age: config.max_age.seconds(),
-        regions: &config.regions,
+        regions: &wanted.regions,
     };
     let droplets: Vec<_> = inventory
         .droplets
@@ -79,9 +107,9 @@ fn read(cloud: &mut dyn Cloud, config: &StatusConfig) -> Result<Status, crate::c
     Ok(Status {
         level: overall(&droplets, unattributed),
         now: inventory.now,
-        tag: config.tag.clone(),
+        tag: wanted.tag.clone(),
         max_age_seconds: check.max_age,
-        regions: config.regions.clone(),
+        regions: wanted.regions.clone(),
         droplets,
         problems,
     })

@@ -193,6 +193,11 @@ impl Prefix {
             .filter(|_| name.len() == self.0.len() + STAMP_LEN && name.starts_with(&self.0))
     }
 
+    /// The prefix itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The name of a snapshot taken at `at`.
     pub fn name_at(&self, at: Timestamp) -> String {
         let mut name = String::with_capacity(self.0.len() + 16);

@@ -34,6 +34,61 @@ pub fn run_json(report: &RunReport, exit: Exit, error: Option<&str>, warnings: &
     with_outcome(document, error.map(|e| (e, exit)), warnings)
 }
 
+/// One job of a config file's run: its name and tag, and its report (or why it failed before
+/// doing anything) with its own exit code.
+pub struct JobOutcome<'a> {
+    pub name: &'a str,
+    pub tag: &'a str,
+    pub exit: Exit,
+    pub result: Result<&'a RunReport, &'a str>,
+}
+
+/// A config file's run: `jobs`, each as `run_json` (or `failure_json`) gives it plus its
+/// `name` and `tag`, and the process's `exit_code`.
+pub fn jobs_json(
+    jobs: &[JobOutcome],
+    exit: Exit,
+    error: Option<&str>,
+    warnings: &[String],
+) -> Value {
+    let each: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            let mut document = match j.result {
+                Ok(report) => run_json(report, j.exit, None, &[]),
+                Err(message) => failure_json(message, j.exit, &[]),
+            };
+            if let Value::Object(fields) = &mut document {
+                fields.remove("warnings");
+                fields.insert("name".to_string(), json!(j.name));
+                fields.insert("tag".to_string(), json!(j.tag));
+            }
+            document
+        })
+        .collect();
+    with_outcome(
+        json!({ "exit_code": exit as u8, "jobs": each }),
+        error.map(|e| (e, exit)),
+        warnings,
+    )
+}
+
+/// The simulations of a config file's jobs, each with its `name` and `tag`.
+pub fn jobs_simulation_json(jobs: &[(&str, &str, &Outcome)], warnings: &[String]) -> Value {
+    let each: Vec<Value> = jobs
+        .iter()
+        .map(|(name, tag, outcome)| {
+            let mut document = json!(outcome);
+            if let Value::Object(fields) = &mut document {
+                fields.insert("name".to_string(), json!(name));
+                fields.insert("tag".to_string(), json!(tag));
+            }
+            document
+        })
+        .collect();
+    with_outcome(json!({ "jobs": each }), None, warnings)
+}
+
 /// A run that failed before it did anything: usage, the lock, the token refused, the API
 /// unreachable, a listing that failed.
 pub fn failure_json(message: &str, exit: Exit, warnings: &[String]) -> Value {

@@ -9,10 +9,23 @@ use std::fmt::Write;
 use crate::exit::Exit;
 use crate::run::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome};
 
+/// One job's part of a run: its tag, how it ended, and what it did (absent when it failed
+/// before doing anything).
+pub struct JobRun<'a> {
+    pub tag: &'a str,
+    pub exit: Exit,
+    pub report: Option<&'a RunReport>,
+}
+
 /// The metrics of a run that ended at `finished` (Unix seconds) with `exit`; `report` is what
 /// it did, absent when it failed before doing anything.
 pub fn run_metrics(tag: &str, finished: i64, exit: Exit, report: Option<&RunReport>) -> String {
-    let tag = escape(tag);
+    jobs_metrics(finished, &[JobRun { tag, exit, report }])
+}
+
+/// The metrics of a run of several jobs (a config file's), each family written once with a
+/// series per job's tag (and per droplet).
+pub fn jobs_metrics(finished: i64, runs: &[JobRun]) -> String {
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
         let _ = writeln!(out, "# HELP {name} {help}");
@@ -21,53 +34,71 @@ pub fn run_metrics(tag: &str, finished: i64, exit: Exit, report: Option<&RunRepo
             let _ = writeln!(out, "{name}{{{labels}}} {value}");
         }
     };
-    let run = |value: String| vec![(format!("tag=\"{tag}\""), value)];
+    // One sample per job.
+    let per_run = |value: &dyn Fn(&JobRun) -> String| {
+        runs.iter()
+            .map(|r| (format!("tag=\"{}\"", escape(r.tag)), value(r)))
+            .collect::<Vec<_>>()
+    };
     gauge(
         "do_snapshot_last_run_timestamp_seconds",
         "When the last run ended (Unix time).",
-        &run(finished.to_string()),
+        &per_run(&|_| finished.to_string()),
     );
     gauge(
         "do_snapshot_last_run_success",
         "1 if the last run ended with exit code 0, else 0.",
-        &run(u8::from(exit == Exit::Ok).to_string()),
+        &per_run(&|r| u8::from(r.exit == Exit::Ok).to_string()),
     );
     gauge(
         "do_snapshot_last_run_exit_code",
         "The last run's exit code (see do-snapshot --help).",
-        &run((exit as u8).to_string()),
+        &per_run(&|r| (r.exit as u8).to_string()),
     );
-    let droplets = report.map_or(&[][..], |r| &r.droplets[..]);
-    let dry_run = report.is_some_and(|r| r.dry_run);
-    let count = |f: &dyn Fn(&DropletReport) -> usize| {
-        run(droplets.iter().map(f).sum::<usize>().to_string())
+    let count = |f: &dyn Fn(&DropletReport, bool) -> usize| {
+        per_run(&|r| {
+            let dry_run = r.report.is_some_and(|x| x.dry_run);
+            let droplets = r.report.map_or(&[][..], |x| &x.droplets[..]);
+            droplets
+                .iter()
+                .map(|d| f(d, dry_run))
+                .sum::<usize>()
+                .to_string()
+        })
     };
     gauge(
         "do_snapshot_last_run_taken",
         "Snapshots the last run requested.",
-        &count(&|d| usize::from(matches!(d.snapshot, SnapshotOutcome::Taken { .. }))),
+        &count(&|d, _| usize::from(matches!(d.snapshot, SnapshotOutcome::Taken { .. }))),
     );
     gauge(
         "do_snapshot_last_run_deleted",
         "Snapshots the last run deleted (none in a dry run).",
-        &count(&|d| if dry_run { 0 } else { d.deleted.len() }),
+        &count(&|d, dry_run| if dry_run { 0 } else { d.deleted.len() }),
     );
     gauge(
         "do_snapshot_last_run_transferred",
         "Copies to other regions the last run requested (none in a dry run).",
-        &count(&|d| if dry_run { 0 } else { d.transfers.len() }),
+        &count(&|d, dry_run| if dry_run { 0 } else { d.transfers.len() }),
     );
     gauge(
         "do_snapshot_last_run_failed",
         "Droplets the last run reported errors for.",
-        &count(&|d| usize::from(!d.errors.is_empty())),
+        &count(&|d, _| usize::from(!d.errors.is_empty())),
     );
-    let per_droplet = |value: &dyn Fn(&DropletReport) -> Option<String>| {
-        droplets
-            .iter()
-            .filter_map(|d| {
-                let labels = format!("droplet=\"{}\",tag=\"{tag}\"", escape(&d.name));
-                value(d).map(|v| (labels, v))
+    // One sample per droplet of every job.
+    let per_droplet = |value: &dyn Fn(&DropletReport, bool) -> Option<String>| {
+        runs.iter()
+            .flat_map(|r| {
+                let dry_run = r.report.is_some_and(|x| x.dry_run);
+                let tag = escape(r.tag);
+                r.report
+                    .map_or(&[][..], |x| &x.droplets[..])
+                    .iter()
+                    .filter_map(move |d| {
+                        let labels = format!("droplet=\"{}\",tag=\"{tag}\"", escape(&d.name));
+                        value(d, dry_run).map(|v| (labels, v))
+                    })
             })
             .collect::<Vec<_>>()
     };
@@ -78,17 +109,17 @@ pub fn run_metrics(tag: &str, finished: i64, exit: Exit, report: Option<&RunRepo
     gauge(
         "do_snapshot_newest_age_seconds",
         "Age of the droplet's newest snapshot, by the API's clock (absent: it has none).",
-        &per_droplet(&|d| d.newest.as_ref().map(|n| n.age_seconds.to_string())),
+        &per_droplet(&|d, _| d.newest.as_ref().map(|n| n.age_seconds.to_string())),
     );
     gauge(
         "do_snapshot_snapshots",
         "Snapshots of the droplet that the tool owns, after the last run.",
-        &per_droplet(&|d| Some((d.owned - gone(d, dry_run).len()).to_string())),
+        &per_droplet(&|d, dry_run| Some((d.owned - gone(d, dry_run).len()).to_string())),
     );
     gauge(
         "do_snapshot_storage_gigabytes",
         "Size of those snapshots in all, as the API reports it.",
-        &per_droplet(&|d| {
+        &per_droplet(&|d, dry_run| {
             let freed: f64 = gone(d, dry_run).iter().map(|s| s.size_gigabytes).sum();
             Some(number((d.owned_gigabytes - freed).max(0.0)))
         }),

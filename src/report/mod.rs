@@ -8,8 +8,11 @@ mod metrics;
 mod status;
 mod table;
 
-pub use json::{failure_json, run_json, simulation_json, text as json_text};
+pub use json::{
+    JobOutcome, failure_json, jobs_json, jobs_simulation_json, run_json, simulation_json,
+    text as json_text,
+};
 pub use lines::run_lines;
-pub use metrics::run_metrics;
+pub use metrics::{JobRun, jobs_metrics, run_metrics};
 pub use status::{status_json, status_text, unknown_json, unknown_text};
 pub use table::{run_table, simulation_table};

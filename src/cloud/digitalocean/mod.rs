@@ -37,6 +37,17 @@ const CLOCK_SKEW_WARNING: i64 = 300;
 pub struct DigitalOcean {
     http: Http,
     local_clock: fn() -> Timestamp,
+    /// The account's snapshot listing, read once for every job of a run (see `inventory`).
+    snapshots: Option<Listed>,
+}
+
+/// One reading of the account's droplet snapshots: the readable ones, every listed id, and
+/// the entries that could not be read.
+#[derive(Clone)]
+struct Listed {
+    snapshots: Vec<Snapshot>,
+    ids: BTreeSet<u64>,
+    unreadable: Vec<Unreadable>,
 }
 
 impl DigitalOcean {
@@ -50,6 +61,7 @@ impl DigitalOcean {
         DigitalOcean {
             http: Http::new(api, sleeper),
             local_clock,
+            snapshots: None,
         }
     }
 
@@ -135,6 +147,30 @@ impl DigitalOcean {
 }
 
 impl DigitalOcean {
+    /// Reads the account's droplet snapshots, every page.
+    fn read_snapshots(&mut self) -> Result<Listed, CloudError> {
+        let query = "resource_type=droplet&";
+        let read = |item: &serde_json::Value| (wire::id(item.get("id")), wire::snapshot(item));
+        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)?;
+        let mut listed = Listed {
+            snapshots: Vec::with_capacity(items.len()),
+            // Every listed id, readable entry or not, for the check against the droplets'
+            // claims.
+            ids: items.iter().filter_map(|(id, _)| *id).collect(),
+            unreadable: Vec::new(),
+        };
+        for (_, item) in items {
+            match item {
+                Ok(s) => listed.snapshots.push(s),
+                Err((droplet, problem)) => listed.unreadable.push(Unreadable {
+                    holds_back: droplet.map_or(HoldBack::All, HoldBack::Droplet),
+                    problem,
+                }),
+            }
+        }
+        Ok(listed)
+    }
+
     /// Deletes a snapshot; a 404 means someone deleted it already.
     fn delete(&mut self, path: &str) -> Result<Deleted, CloudError> {
         let reply = self
@@ -211,21 +247,23 @@ impl Cloud for DigitalOcean {
                 }),
             }
         }
-        let mut snapshots = Vec::new();
-        let query = "resource_type=droplet&";
-        let read = |item: &serde_json::Value| (wire::id(item.get("id")), wire::snapshot(item));
-        let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)?;
-        // Every listed id, readable entry or not, for the check against the droplets' claims.
-        let listed: BTreeSet<u64> = items.iter().filter_map(|(id, _)| *id).collect();
-        for (_, item) in items {
-            match item {
-                Ok(s) => snapshots.push(s),
-                Err((droplet, problem)) => unreadable.push(Unreadable {
-                    holds_back: droplet.map_or(HoldBack::All, HoldBack::Droplet),
-                    problem,
-                }),
+        // The snapshot listing is read once per run, whatever the jobs: a later job sees it as
+        // it was, less nothing it needs (what an earlier job deleted was not its own, and what
+        // an earlier job took is under way or named by its droplet and looked up below).
+        let listed = match &self.snapshots {
+            Some(listed) => listed.clone(),
+            None => {
+                let listed = self.read_snapshots()?;
+                self.snapshots = Some(listed.clone());
+                listed
             }
-        }
+        };
+        let Listed {
+            mut snapshots,
+            ids: listed,
+            unreadable: problems,
+        } = listed;
+        unreadable.extend(problems);
         let (problems, found) = claims::check(&mut self.http, claimed, &listed);
         unreadable.extend(problems);
         snapshots.extend(found);

@@ -4,10 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod file;
+
 use crate::cli::{Cli, Global, LogFormat, OrphansArg, StatusArgs};
 use crate::core::naming::{PrefixError, PrefixTemplate};
 use crate::core::plan::Settings;
 use crate::core::policy::Policy;
+use crate::core::policy::Rule;
+use crate::core::span::Span;
 use crate::run::{Finish, Hook, Options, Orphans, PowerOff};
 use crate::simulate::Schedule;
 use crate::time::Timestamp;
@@ -16,20 +20,132 @@ use crate::token::{self, Token, TokenError};
 /// A checked configuration.
 #[derive(Debug)]
 pub struct Config {
-    pub settings: Settings,
+    /// What to do: the command line's one job, or a config file's (`--job` picks one).
+    pub jobs: Vec<Job>,
+    /// The config file the jobs come from, if they do.
+    pub file: Option<PathBuf>,
     pub mode: Mode,
     pub json: bool,
     /// `-q`: no report when the run went well.
     pub quiet: bool,
-    /// How the run acts (`--max-delete`, `--wait`, `--power-off`, `--hook`, `--volumes`,
-    /// `--orphans`, `--price-per-gb`); `dry_run` is the mode's.
-    pub options: Options,
     /// `--syslog`: the report goes to syslog, one line per droplet, instead of stdout.
     pub syslog: bool,
     /// `--metrics-file`: where to write the run's Prometheus metrics.
     pub metrics_file: Option<PathBuf>,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
+}
+
+/// One job: droplets of a tag, their snapshots' names, the policy, and how to act.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Its name in the config file (the command line's job has none).
+    pub name: Option<String>,
+    pub settings: Settings,
+    /// How the run acts (`--max-delete`, `--wait`, `--power-off`, `--hook`, `--volumes`,
+    /// `--orphans`, `--price-per-gb`); `dry_run` is the mode's.
+    pub options: Options,
+}
+
+/// A job's own values, as the command line or a job table of the config file gives them.
+#[derive(Debug, Clone)]
+pub struct JobArgs {
+    pub name: Option<String>,
+    pub tag: String,
+    pub prefix: String,
+    pub regions: Vec<String>,
+    pub snapshot: Span,
+    pub keep: Vec<Rule>,
+    pub max_delete: Option<usize>,
+    pub wait: bool,
+    pub wait_timeout: Duration,
+    pub power_off: bool,
+    pub shutdown_timeout: Duration,
+    pub max_down: usize,
+    pub hook: Option<String>,
+    pub hook_timeout: Duration,
+    pub volumes: bool,
+    pub volume_prefix: String,
+    pub orphans: Orphans,
+    pub price_per_gb: f64,
+}
+
+impl JobArgs {
+    /// The command line's job.
+    fn from_cli(cli: &Cli) -> Result<JobArgs, ConfigError> {
+        Ok(JobArgs {
+            name: None,
+            tag: cli.owner.tag.clone(),
+            prefix: cli.owner.prefix.clone(),
+            regions: cli.regions.clone(),
+            snapshot: cli.snapshot.ok_or(ConfigError::NoSnapshotAge)?,
+            keep: cli.keep.clone(),
+            max_delete: cli.max_delete,
+            wait: cli.wait,
+            wait_timeout: cli.wait_timeout,
+            power_off: cli.power_off,
+            shutdown_timeout: cli.shutdown_timeout,
+            max_down: cli.max_down,
+            hook: cli.hook.clone(),
+            hook_timeout: cli.hook_timeout,
+            volumes: cli.volumes,
+            volume_prefix: cli.volume_prefix.clone(),
+            orphans: match cli.orphans {
+                OrphansArg::Report => Orphans::Report,
+                OrphansArg::Prune => Orphans::Prune,
+                OrphansArg::Keep => Orphans::Keep,
+            },
+            price_per_gb: cli.price_per_gb,
+        })
+    }
+}
+
+/// Where the output goes, which decides whether `--wait` may draw a progress bar.
+#[derive(Clone, Copy, Debug)]
+struct Output {
+    /// A progress bar may be drawn on stderr.
+    progress: bool,
+    simulate: bool,
+}
+
+/// Checks a job's values and builds it; its warnings are added to `warnings`.
+fn job(args: JobArgs, output: Output, warnings: &mut Vec<String>) -> Result<Job, ConfigError> {
+    check_names(&args.tag, &args.prefix)?;
+    let settings = Settings {
+        prefix: PrefixTemplate::parse(&args.prefix)?,
+        tag: args.tag.clone(),
+        snapshot_every: args.snapshot,
+        policy: Policy::new(args.keep.clone()),
+        regions: check_regions(&args.regions)?,
+    };
+    warnings.extend(settings.policy.warnings(settings.snapshot_every));
+    let volumes = if args.volumes {
+        let template =
+            PrefixTemplate::parse_volume(&args.volume_prefix).map_err(ConfigError::VolumePrefix)?;
+        warnings.extend(volume_limit_warning(&settings));
+        Some(template)
+    } else {
+        None
+    };
+    let mut finish = finish(&args, output.progress)?;
+    if output.simulate
+        && let Some(f) = &mut finish
+        && f.hook.take().is_some()
+    {
+        warnings.push("--hook: a simulation runs no hook".to_string());
+    }
+    Ok(Job {
+        name: args.name,
+        settings,
+        options: Options {
+            dry_run: false,
+            max_delete: args.max_delete,
+            finish,
+            volumes,
+            orphans: args.orphans,
+            price_per_gb: args.price_per_gb,
+        },
+    })
 }
 
 /// Simulate, or work on a real account.
@@ -105,6 +221,16 @@ pub enum ConfigError {
         "--fake-clock is a testing aid for the emulator: it needs an http:// loopback --api-url"
     )]
     FakeClock,
+    /// The config file cannot be read or is not what it should be; the message names the file,
+    /// the line and column, and the key.
+    #[error("{0}")]
+    File(String),
+    #[error("{at}: job `{name}`: {source}")]
+    InJob {
+        at: String,
+        name: String,
+        source: Box<ConfigError>,
+    },
 }
 
 /// Enough for a minute-by-minute simulation of nineteen years, and a bound on a typo's cost.
@@ -127,33 +253,38 @@ pub struct Env<'a> {
 
 impl Config {
     pub fn from_cli(cli: Cli, env: &Env) -> Result<Config, ConfigError> {
-        check_names(&cli.owner.tag, &cli.owner.prefix)?;
-        let regions = check_regions(&cli.regions)?;
-        let snapshot_every = cli.snapshot.ok_or(ConfigError::NoSnapshotAge)?;
-        let settings = Settings {
-            prefix: PrefixTemplate::parse(&cli.owner.prefix)?,
-            tag: cli.owner.tag.clone(),
-            snapshot_every,
-            policy: Policy::new(cli.keep.clone()),
-            regions,
+        let mut warnings = Vec::new();
+        let output = Output {
+            // A bar drawn on stderr would garble JSON log lines and means nothing in syslog.
+            progress: env.stderr_terminal
+                && !cli.global.json
+                && !cli.syslog
+                && cli.global.log_format == LogFormat::Text,
+            simulate: cli.simulate.is_some(),
         };
-        let mut warnings = settings.policy.warnings(settings.snapshot_every);
-        warnings.extend(months_warning(&cli));
-        let volumes = if cli.volumes {
-            let template = PrefixTemplate::parse_volume(&cli.volume_prefix)
-                .map_err(ConfigError::VolumePrefix)?;
-            warnings.extend(volume_limit_warning(&settings));
-            Some(template)
-        } else {
-            None
+        let (jobs, file) = match &cli.config {
+            None => {
+                let args = JobArgs::from_cli(&cli)?;
+                warnings.extend(months_warning(args.snapshot, cli.simulate, &args.keep));
+                (vec![job(args, output, &mut warnings)?], None)
+            }
+            Some(path) => {
+                let (settings, jobs) = file::read(path, cli.job.as_deref())?;
+                let mut checked = Vec::with_capacity(jobs.len());
+                for (args, at) in jobs {
+                    let name = args.name.clone().unwrap_or_default();
+                    warnings.extend(months_warning(args.snapshot, cli.simulate, &args.keep));
+                    let job = job(args, output, &mut warnings).map_err(|e| ConfigError::InJob {
+                        at: at.clone(),
+                        name: name.clone(),
+                        source: Box::new(e),
+                    })?;
+                    checked.push(job);
+                }
+                file::check_apart(&checked, path)?;
+                (checked, Some((path.clone(), settings)))
+            }
         };
-        let mut finish = finish(&cli, env)?;
-        if cli.simulate.is_some()
-            && let Some(f) = &mut finish
-            && f.hook.take().is_some()
-        {
-            warnings.push("--hook: a simulation runs no hook".to_string());
-        }
         let mode = match cli.simulate {
             Some(_) if cli.metrics_file.is_some() => return Err(ConfigError::MetricsWithSimulate),
             Some((every, duration)) => {
@@ -175,14 +306,21 @@ impl Config {
                 })
             }
             None => {
-                let api = api(&cli.global, env, &mut warnings)?;
-                let lock_file = cli.lock_file.clone().unwrap_or_else(|| {
+                let mut global = cli.global.clone();
+                let file_lock = file.as_ref().and_then(|(_, s)| s.apply(&mut global));
+                let api = api(&global, env, &mut warnings)?;
+                // One lock per tag, or one for the whole file.
+                let name = match &file {
+                    None => lock_name(env.uid, &cli.owner.tag),
+                    Some((path, _)) => file::lock_name(env.uid, path),
+                };
+                let lock_file = cli.lock_file.clone().or(file_lock).unwrap_or_else(|| {
                     // A directory only this user (or only root) can write to, if there is one.
                     let root_run = (env.uid == 0).then_some(Path::new("/run"));
                     env.runtime_dir
                         .or(root_run.filter(|p| p.is_dir()))
                         .unwrap_or(env.temp_dir)
-                        .join(lock_name(env.uid, &cli.owner.tag))
+                        .join(name)
                 });
                 Mode::Real(Box::new(Real {
                     api,
@@ -192,22 +330,11 @@ impl Config {
             }
         };
         Ok(Config {
-            settings,
+            jobs,
+            file: file.map(|(path, _)| path),
             mode,
             json: cli.global.json,
             quiet: cli.quiet,
-            options: Options {
-                dry_run: false,
-                max_delete: cli.max_delete,
-                finish,
-                volumes,
-                orphans: match cli.orphans {
-                    OrphansArg::Report => Orphans::Report,
-                    OrphansArg::Prune => Orphans::Prune,
-                    OrphansArg::Keep => Orphans::Keep,
-                },
-                price_per_gb: cli.price_per_gb,
-            },
             syslog: cli.syslog,
             metrics_file: cli.metrics_file,
             warnings,
@@ -235,14 +362,22 @@ fn volume_limit_warning(settings: &Settings) -> Option<String> {
 /// What `status` needs: whose snapshots to look at, how old they may be, and the API.
 #[derive(Debug)]
 pub struct StatusConfig {
-    pub tag: String,
-    pub prefix: PrefixTemplate,
+    /// Whose snapshots: a tag, its prefix and the regions each droplet should have a copy in;
+    /// one, or a config file's jobs'.
+    pub checks: Vec<StatusCheck>,
     pub max_age: crate::core::span::Span,
-    pub regions: Vec<String>,
     pub api: Api,
     pub json: bool,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
+}
+
+/// One tag's droplets for `status` to check.
+#[derive(Debug)]
+pub struct StatusCheck {
+    pub tag: String,
+    pub prefix: PrefixTemplate,
+    pub regions: Vec<String>,
 }
 
 impl StatusConfig {
@@ -251,15 +386,42 @@ impl StatusConfig {
         global: &Global,
         env: &Env,
     ) -> Result<StatusConfig, ConfigError> {
-        check_names(&args.owner.tag, &args.owner.prefix)?;
-        let regions = check_regions(&args.regions)?;
+        let checks = match &args.config {
+            None => {
+                check_names(&args.owner.tag, &args.owner.prefix)?;
+                vec![StatusCheck {
+                    tag: args.owner.tag.clone(),
+                    prefix: PrefixTemplate::parse(&args.owner.prefix)?,
+                    regions: check_regions(&args.regions)?,
+                }]
+            }
+            Some(path) => {
+                let (_, jobs) = file::read(path, args.job.as_deref())?;
+                let mut checks = Vec::with_capacity(jobs.len());
+                for (job, at) in jobs {
+                    let name = job.name.clone().unwrap_or_default();
+                    let check = || -> Result<StatusCheck, ConfigError> {
+                        check_names(&job.tag, &job.prefix)?;
+                        Ok(StatusCheck {
+                            tag: job.tag.clone(),
+                            prefix: PrefixTemplate::parse(&job.prefix)?,
+                            regions: check_regions(&job.regions)?,
+                        })
+                    };
+                    checks.push(check().map_err(|e| ConfigError::InJob {
+                        at,
+                        name,
+                        source: Box::new(e),
+                    })?);
+                }
+                checks
+            }
+        };
         let mut warnings = Vec::new();
         let api = api(global, env, &mut warnings)?;
         Ok(StatusConfig {
-            tag: args.owner.tag.clone(),
-            prefix: PrefixTemplate::parse(&args.owner.prefix)?,
+            checks,
             max_age: args.max_age,
-            regions,
             api,
             json: global.json,
             warnings,
@@ -321,7 +483,7 @@ fn check_regions(given: &[String]) -> Result<Vec<String>, ConfigError> {
 /// The finishing phase's settings, when `--wait`, `--power-off` or `--hook` asks for one
 /// (the last two wait too: a droplet is powered on, and a hook's post run comes, only once
 /// its snapshot is over).
-fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
+fn finish(cli: &JobArgs, progress: bool) -> Result<Option<Finish>, ConfigError> {
     if !(cli.wait || cli.power_off || cli.hook.is_some()) {
         return Ok(None);
     }
@@ -341,24 +503,17 @@ fn finish(cli: &Cli, env: &Env) -> Result<Option<Finish>, ConfigError> {
             max_down: cli.max_down,
         }),
         hook,
-        // A bar drawn on stderr would garble JSON log lines and means nothing in syslog.
-        progress: env.stderr_terminal
-            && !cli.global.json
-            && !cli.syslog
-            && cli.global.log_format == LogFormat::Text,
+        progress,
     }))
 }
 
 /// One warning when a value written in `m` looks as if minutes were meant: `m` is 30 days, as
 /// in the original tool, so `-s 30m` asks for a snapshot every 30 months. Months are normal in
 /// `-k` rules (`1m:6m`), so those are questioned only past two years.
-fn months_warning(cli: &Cli) -> Option<String> {
-    let snapshot = cli.snapshot.map(|s| ("-s", s));
-    let simulate = cli
-        .simulate
-        .map(|(every, _)| ("--simulate INTERVAL", every));
-    let keep = cli
-        .keep
+fn months_warning(snapshot: Span, simulate: Option<(Span, Span)>, keep: &[Rule]) -> Option<String> {
+    let snapshot = Some(("-s", snapshot));
+    let simulate = simulate.map(|(every, _)| ("--simulate INTERVAL", every));
+    let keep = keep
         .iter()
         .flat_map(|r| [("-k", r.interval), ("-k", r.age)])
         .filter(|(_, span)| span.count() > 24);
