@@ -14,7 +14,6 @@
 //! with the file's name, the line and column, the key and what it accepts. Unknown keys are
 //! refused: a misspelt `keep` must not silently mean "keep everything".
 
-use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -136,7 +135,8 @@ pub fn read(
         Some(p) => *p.get_ref(),
         None => 0.06,
     };
-    let mut names = BTreeSet::new();
+    // In the file's order, for the message naming them.
+    let mut names: Vec<String> = Vec::new();
     let mut jobs = Vec::new();
     for table in &file.job {
         let start = table.span();
@@ -154,13 +154,14 @@ pub fn read(
                 "a job's name is 1 to 64 letters, digits, `_`, `-` or `.`".to_string(),
             ));
         }
-        if !names.insert(name.clone()) {
+        if names.contains(&name) {
             return Err(wrong(
                 t.name.span(),
                 "name",
                 format!("two jobs are named `{name}`; names must differ (--job picks one)"),
             ));
         }
+        names.push(name.clone());
         if only.is_some_and(|o| o != name) {
             continue;
         }

@@ -3,6 +3,7 @@
 
 mod account;
 mod cli;
+mod config_file;
 mod docs;
 mod faults;
 mod finish;
