@@ -384,6 +384,16 @@ pub struct StatusArgs {
           value_parser = trimmed)]
     pub regions: Vec<String>,
 
+    /// Also check the volumes attached to each droplet (their snapshots named by
+    /// --volume-prefix)
+    #[arg(long)]
+    pub volumes: bool,
+
+    /// Prefix of volume snapshot names, as the run's; $volume, $droplet and $tag are replaced
+    #[arg(long, value_name = "PREFIX", default_value = "$volume-autosnapshot-",
+          value_parser = trimmed)]
+    pub volume_prefix: String,
+
     /// Check the droplets of every job of this TOML file (see the run's --config), each with
     /// its tag, prefix and regions, instead of -t, -p and -r
     #[arg(long, value_name = "FILE", value_parser = trimmed_path,

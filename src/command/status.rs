@@ -13,7 +13,7 @@ use crate::cloud::digitalocean::DigitalOcean;
 use crate::cloud::{Cloud, HoldBack};
 use crate::config::{Env, StatusCheck, StatusConfig};
 use crate::core::model::{of_droplet, sort_by_droplet};
-use crate::core::status::{Check, Level, Status, droplet_status, overall};
+use crate::core::status::{Check, Level, Status, droplet_status, overall, volume_status};
 use crate::sanitize::Clean;
 use crate::{output, report};
 
@@ -96,17 +96,53 @@ fn read_tag(
         max_age: config.max_age.seconds(),
         regions: &wanted.regions,
     };
-    let droplets: Vec<_> = inventory
-        .droplets
+    let now = inventory.now;
+    let tagged = inventory.droplets.into_owned();
+    let mut droplets: Vec<_> = tagged
         .iter()
         .map(|d| {
             let of = of_droplet(&snapshots, d.id);
-            droplet_status(d, of, &check, inventory.now, unsure.contains(&d.id))
+            droplet_status(d, of, &check, now, unsure.contains(&d.id))
         })
         .collect();
+    if let Some(template) = &wanted.volumes {
+        let listing = cloud.volumes()?;
+        // An unreadable entry of the volume listing leaves every volume's state unsure.
+        let unsure_volumes = !listing.unreadable.is_empty();
+        problems.extend(listing.unreadable.iter().map(|(_, p)| Clean(p).to_string()));
+        for d in &tagged {
+            for id in &d.volume_ids {
+                let Some(volume) = listing.volumes.iter().find(|v| v.id == *id) else {
+                    problems.push(format!(
+                        "droplet {} names volume {}, which the volume listing lacks",
+                        Clean(&d.name),
+                        Clean(id)
+                    ));
+                    unattributed = true;
+                    continue;
+                };
+                let of: Vec<_> = listing
+                    .snapshots
+                    .iter()
+                    .filter(|s| s.volume_id == volume.id)
+                    .enumerate()
+                    .map(|(n, s)| s.as_snapshot(n as u64))
+                    .collect();
+                droplets.push(volume_status(
+                    d,
+                    volume,
+                    &of,
+                    template,
+                    &check,
+                    now,
+                    unsure_volumes,
+                ));
+            }
+        }
+    }
     Ok(Status {
         level: overall(&droplets, unattributed),
-        now: inventory.now,
+        now,
         tag: wanted.tag.clone(),
         max_age_seconds: check.max_age,
         regions: wanted.regions.clone(),

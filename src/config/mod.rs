@@ -119,14 +119,10 @@ fn job(args: JobArgs, output: Output, warnings: &mut Vec<String>) -> Result<Job,
         regions: check_regions(&args.regions)?,
     };
     warnings.extend(settings.policy.warnings(settings.snapshot_every));
-    let volumes = if args.volumes {
-        let template =
-            PrefixTemplate::parse_volume(&args.volume_prefix).map_err(ConfigError::VolumePrefix)?;
+    let volumes = volume_template(args.volumes, &args.volume_prefix)?;
+    if volumes.is_some() {
         warnings.extend(volume_limit_warning(&settings));
-        Some(template)
-    } else {
-        None
-    };
+    }
     let mut finish = finish(&args, output.progress)?;
     if output.simulate
         && let Some(f) = &mut finish
@@ -342,6 +338,16 @@ impl Config {
     }
 }
 
+/// `--volume-prefix`, checked, when `--volumes` asks for volumes.
+fn volume_template(volumes: bool, prefix: &str) -> Result<Option<PrefixTemplate>, ConfigError> {
+    if !volumes {
+        return Ok(None);
+    }
+    PrefixTemplate::parse_volume(prefix)
+        .map(Some)
+        .map_err(ConfigError::VolumePrefix)
+}
+
 /// A warning when the policy can hold more snapshots of a volume than DigitalOcean allows.
 fn volume_limit_warning(settings: &Settings) -> Option<String> {
     let limit = crate::run::MAX_PER_VOLUME as u64;
@@ -378,6 +384,8 @@ pub struct StatusCheck {
     pub tag: String,
     pub prefix: PrefixTemplate,
     pub regions: Vec<String>,
+    /// With `--volumes` (or a job's `volumes = true`): the volume snapshots' names.
+    pub volumes: Option<PrefixTemplate>,
 }
 
 impl StatusConfig {
@@ -393,6 +401,7 @@ impl StatusConfig {
                     tag: args.owner.tag.clone(),
                     prefix: PrefixTemplate::parse(&args.owner.prefix)?,
                     regions: check_regions(&args.regions)?,
+                    volumes: volume_template(args.volumes, &args.volume_prefix)?,
                 }]
             }
             Some(path) => {
@@ -406,6 +415,7 @@ impl StatusConfig {
                             tag: job.tag.clone(),
                             prefix: PrefixTemplate::parse(&job.prefix)?,
                             regions: check_regions(&job.regions)?,
+                            volumes: volume_template(job.volumes, &job.volume_prefix)?,
                         })
                     };
                     checks.push(check().map_err(|e| ConfigError::InJob {

@@ -109,6 +109,22 @@ pub struct VolumeSnapshot {
     pub size_gigabytes: f64,
 }
 
+impl VolumeSnapshot {
+    /// The snapshot as the planner and `status` see every snapshot: its name, times, regions
+    /// and size, known by `number` (its place in the caller's list; the UUID stays with the
+    /// caller) and belonging to no droplet.
+    pub fn as_snapshot(&self, number: u64) -> Snapshot {
+        Snapshot::new(
+            number,
+            self.name.clone(),
+            self.created_at,
+            0,
+            self.regions.clone(),
+        )
+        .with_size(self.size_gigabytes)
+    }
+}
+
 /// Orders a listing by droplet, then by time, so each droplet's snapshots are one stretch,
 /// oldest first (see `of_droplet`). A listing that comes sorted (the simulator's always does) is
 /// left as it is, without a copy.

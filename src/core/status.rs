@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use super::model::{Droplet, Snapshot};
-use super::naming::PrefixTemplate;
+use super::model::{Droplet, Snapshot, Volume};
+use super::naming::{Prefix, PrefixTemplate};
 use super::plan::FUTURE_SLACK;
 use crate::time::Timestamp;
 
@@ -85,6 +85,10 @@ pub struct DropletStatus {
     pub missing_regions: Vec<String>,
     /// An item of the listing about this droplet could not be read: its state is unsure.
     pub unreadable: bool,
+    /// For one of the droplet's volumes (`--volumes`), its id; `name` is then
+    /// `DROPLET/VOLUME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_id: Option<String>,
 }
 
 /// A droplet's newest owned snapshot.
@@ -122,6 +126,43 @@ pub fn droplet_status(
     unreadable: bool,
 ) -> DropletStatus {
     let prefix = check.prefix.expand(&droplet.name, check.tag);
+    let mut status = judge(&prefix, snapshots, check, now, unreadable);
+    status.id = droplet.id;
+    status.name.clone_from(&droplet.name);
+    status
+}
+
+/// One of a droplet's volumes, from its snapshots named by `template`. A volume's snapshots
+/// cannot be copied, so no region is asked of them.
+pub fn volume_status(
+    droplet: &Droplet,
+    volume: &Volume,
+    snapshots: &[Snapshot],
+    template: &PrefixTemplate,
+    check: &Check,
+    now: Timestamp,
+    unreadable: bool,
+) -> DropletStatus {
+    let prefix = template.expand_volume(&volume.name, &droplet.name, check.tag);
+    let check = Check {
+        regions: &[],
+        ..check.clone()
+    };
+    let mut status = judge(&prefix, snapshots, &check, now, unreadable);
+    status.id = droplet.id;
+    status.name = format!("{}/{}", droplet.name, volume.name);
+    status.volume_id = Some(volume.id.clone());
+    status
+}
+
+/// The verdict on the snapshots `prefix` owns among `snapshots`.
+fn judge(
+    prefix: &Prefix,
+    snapshots: &[Snapshot],
+    check: &Check,
+    now: Timestamp,
+    unreadable: bool,
+) -> DropletStatus {
     let owned: Vec<(&Snapshot, Timestamp)> = snapshots
         .iter()
         .filter_map(|s| prefix.owns(s).map(|time| (s, time)))
@@ -156,13 +197,14 @@ pub fn droplet_status(
         Some(_) => Level::Ok,
     };
     DropletStatus {
-        id: droplet.id,
-        name: droplet.name.clone(),
+        id: 0,
+        name: String::new(),
         level,
         owned: owned.len(),
         newest,
         missing_regions,
         unreadable,
+        volume_id: None,
     }
 }
 

@@ -91,8 +91,7 @@ pub fn volume_candidates(
         .iter()
         .filter(|v| !volumes.contains(v.volume_id.as_str()))
     {
-        let mut s = Snapshot::new(0, v.name.clone(), v.created_at, 0, v.regions.clone());
-        s.size_gigabytes = v.size_gigabytes;
+        let s = v.as_snapshot(0);
         let Some((prefix, name)) = template.former(&s, tag) else {
             continue;
         };

@@ -92,12 +92,7 @@ pub fn plan_all(
                 .snapshots
                 .iter()
                 .filter(|s| s.volume_id == volume.id)
-                .map(|s| {
-                    let mut snapshot =
-                        Snapshot::new(0, s.name.clone(), s.created_at, 0, s.regions.clone());
-                    snapshot.size_gigabytes = s.size_gigabytes;
-                    (s.id.clone(), snapshot)
-                })
+                .map(|s| (s.id.clone(), s.as_snapshot(0)))
                 .collect();
             snapshots.sort_by_key(|(_, s)| s.time());
             let (ids, mut snapshots): (Vec<String>, Vec<Snapshot>) = snapshots.into_iter().unzip();

@@ -349,3 +349,37 @@ fn storage_and_its_cost_are_reported_per_droplet_and_in_all() {
     let bad = account.run(&["-s", "1d", "--price-per-gb", "-1"]);
     bad.expect_code(2).expect_stderr("--price-per-gb");
 }
+
+#[test]
+fn status_checks_volumes_too() {
+    let account = Account::start(with_volume(vec![volume_snapshot(
+        1,
+        VOLUME,
+        &format!("data-autosnapshot-{}", stamp(T0 - 3 * DAY)),
+        T0 - 3 * DAY,
+    )]));
+    let token = account.token_path();
+    // The droplet has no snapshot (WARNING); its volume's newest is three days old (CRITICAL).
+    let run = account.run_exact(&[
+        "status",
+        "--token",
+        &token,
+        "--volumes",
+        "--max-age",
+        "2d",
+        "--json",
+    ]);
+    run.expect_code(2).expect_no_panic();
+    let doc = json(&run.stdout);
+    let volume = doc["droplets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["volume_id"] == VOLUME)
+        .expect("the volume's line");
+    assert_eq!(volume["name"], "db-1/data");
+    assert_eq!(volume["level"], "CRITICAL");
+    let text = account.run_exact(&["status", "--token", &token, "--volumes", "--max-age", "2d"]);
+    assert!(text.stdout.starts_with("CRITICAL"), "{}", text.stdout);
+    text.expect_stdout("db-1/data");
+}
