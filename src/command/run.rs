@@ -151,7 +151,7 @@ fn jobs_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
         Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
     };
     let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
-    match apart(&mut cloud, &config.jobs) {
+    match apart(&mut cloud, &config.neighbours) {
         Ok(None) => {}
         Ok(Some(clash)) => return delivery.failed(&clash, Exit::Usage),
         Err(e) => {
@@ -220,12 +220,17 @@ fn apart(cloud: &mut DigitalOcean, jobs: &[Job]) -> Result<Option<String>, Cloud
     }
     let mut tagged = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let inventory = cloud.inventory(&job.settings.tag)?;
-        let droplets: Vec<(u64, String)> = inventory
-            .droplets
-            .iter()
-            .map(|d| (d.id, d.name.clone()))
-            .collect();
+        // A job whose listing fails here fails again when it runs, and does nothing: it
+        // cannot meet another job then. A refused token stops everything.
+        let droplets: Vec<(u64, String)> = match cloud.inventory(&job.settings.tag) {
+            Ok(inventory) => inventory
+                .droplets
+                .iter()
+                .map(|d| (d.id, d.name.clone()))
+                .collect(),
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(_) => Vec::new(),
+        };
         tagged.push(droplets);
     }
     for (i, a) in jobs.iter().enumerate() {
@@ -236,6 +241,26 @@ fn apart(cloud: &mut DigitalOcean, jobs: &[Job]) -> Result<Option<String>, Cloud
                 }
                 let mine = a.settings.prefix.expand(name, &a.settings.tag);
                 let theirs = b.settings.prefix.expand(name, &b.settings.tag);
+                // Any volume's name does: one that is not a real name stands for them all.
+                let volumes = |job: &Job| {
+                    job.options
+                        .volumes
+                        .as_ref()
+                        .map(|t| t.expand_volume("\u{1}", name, &job.settings.tag))
+                };
+                let (vm, vt) = (volumes(a), volumes(b));
+                if let (Some(vm), Some(vt)) = (&vm, &vt)
+                    && vm == vt
+                {
+                    return Ok(Some(format!(
+                        "jobs `{}` and `{}` would own the same volume snapshots: droplet {} \
+                         ({id}) carries both tags, and both name its volumes' snapshots alike; \
+                         give one a --volume-prefix (`volume_prefix`) with $tag or other text",
+                        Clean(a.name.as_deref().unwrap_or("")),
+                        Clean(b.name.as_deref().unwrap_or("")),
+                        Clean(name),
+                    )));
+                }
                 if mine == theirs {
                     return Ok(Some(format!(
                         "jobs `{}` and `{}` would own the same snapshots: droplet {} ({id}) \
@@ -373,7 +398,17 @@ impl Delivery {
                     result: result.as_ref().map_err(String::as_str),
                 })
                 .collect();
-            let document = report::jobs_json(&outcomes, exit, None, &logging::warnings());
+            // What went wrong in any job, as the document's own `error`.
+            let errors: Vec<String> = results
+                .iter()
+                .filter_map(|(job, result, _)| match result {
+                    Ok(report) => report.stopped.as_ref().map(|why| in_job(job, why)),
+                    Err(message) => Some(in_job(job, message)),
+                })
+                .collect();
+            let error = (!errors.is_empty()).then(|| errors.join("; "));
+            let document =
+                report::jobs_json(&outcomes, exit, error.as_deref(), &logging::warnings());
             output::stdout(&report::json_text(&document));
         } else if !self.json && !self.syslog && !quiet {
             let tables: Vec<String> = results
@@ -396,6 +431,7 @@ impl Delivery {
             let runs: Vec<report::JobRun> = results
                 .iter()
                 .map(|(job, result, e)| report::JobRun {
+                    job: job.name.as_deref(),
                     tag: &job.settings.tag,
                     exit: *e,
                     report: result.as_ref().ok(),

@@ -70,6 +70,8 @@ struct Table {
     volumes: Option<bool>,
     volume_prefix: Option<Spanned<String>>,
     orphans: Option<Spanned<String>>,
+    /// As the file's `price_per_gb`, for this job.
+    price_per_gb: Option<Spanned<f64>>,
 }
 
 /// The file's settings beside its jobs.
@@ -93,12 +95,9 @@ impl Settings {
     }
 }
 
-/// Reads and checks the file: its settings, and its jobs (only `only`, if given), each with
-/// where it starts (`FILE:LINE:COLUMN`) for the messages of later checks.
-pub fn read(
-    path: &Path,
-    only: Option<&str>,
-) -> Result<(Settings, Vec<(JobArgs, String)>), ConfigError> {
+/// Reads and checks the file: its settings, and its jobs, each with where it starts
+/// (`FILE:LINE:COLUMN`) for the messages of later checks.
+pub fn read(path: &Path) -> Result<(Settings, Vec<(JobArgs, String)>), ConfigError> {
     let shown = path.display().to_string();
     let cannot = |why: String| ConfigError::File(format!("--config {shown}: {why}"));
     let size = std::fs::metadata(path)
@@ -124,17 +123,18 @@ pub fn read(
                 .to_string(),
         ));
     }
-    let price = match &file.price_per_gb {
+    let price = |given: &Option<Spanned<f64>>, default: f64| match given {
         Some(p) if !(p.get_ref().is_finite() && (0.0..=1000.0).contains(p.get_ref())) => {
-            return Err(wrong(
+            Err(wrong(
                 p.span(),
                 "price_per_gb",
                 "a price in USD per GB-month is a number from 0 to 1000, e.g. 0.06".to_string(),
-            ));
+            ))
         }
-        Some(p) => *p.get_ref(),
-        None => 0.06,
+        Some(p) => Ok(*p.get_ref()),
+        None => Ok(default),
     };
+    let file_price = price(&file.price_per_gb, 0.06)?;
     // In the file's order, for the message naming them.
     let mut names: Vec<String> = Vec::new();
     let mut jobs = Vec::new();
@@ -162,23 +162,8 @@ pub fn read(
             ));
         }
         names.push(name.clone());
-        if only.is_some_and(|o| o != name) {
-            continue;
-        }
-        let args = job_args(t, name, price, &wrong)?;
+        let args = job_args(t, name, price(&t.price_per_gb, file_price)?, &wrong)?;
         jobs.push((args, at(start)));
-    }
-    if let (Some(only), true) = (only, jobs.is_empty()) {
-        let known: Vec<&String> = names.iter().collect();
-        return Err(ConfigError::File(format!(
-            "--job `{}`: {shown} has no such job; its jobs are {}",
-            Clean(only),
-            known
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
     }
     let settings = Settings {
         token: file.token.map(|t| t.into_inner().trim().to_string()),
@@ -280,6 +265,29 @@ fn job_args(
     })
 }
 
+/// The job `only` names, or all of them; a name the file lacks is refused, naming the file's.
+pub fn pick(jobs: Vec<Job>, only: Option<&str>, path: &Path) -> Result<Vec<Job>, ConfigError> {
+    let Some(only) = only else {
+        return Ok(jobs);
+    };
+    if jobs.iter().any(|j| j.name.as_deref() == Some(only)) {
+        return Ok(jobs
+            .into_iter()
+            .filter(|j| j.name.as_deref() == Some(only))
+            .collect());
+    }
+    let known: Vec<String> = jobs
+        .iter()
+        .map(|j| format!("`{}`", j.name.as_deref().unwrap_or("")))
+        .collect();
+    Err(ConfigError::File(format!(
+        "--job `{}`: {} has no such job; its jobs are {}",
+        Clean(only),
+        path.display(),
+        known.join(", ")
+    )))
+}
+
 /// `LINE:COLUMN` (from 1) of a byte offset.
 fn place(text: &str, offset: usize) -> String {
     let before = &text[..offset.min(text.len())];
@@ -294,12 +302,33 @@ fn place(text: &str, offset: usize) -> String {
 pub fn check_apart(jobs: &[Job], path: &Path) -> Result<(), ConfigError> {
     for (i, a) in jobs.iter().enumerate() {
         for b in &jobs[i + 1..] {
-            let same = a.settings.tag == b.settings.tag && a.settings.prefix == b.settings.prefix;
+            let volumes_too = match (&a.options.volumes, &b.options.volumes) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            };
+            let same = a.settings.tag == b.settings.tag
+                && (a.settings.prefix == b.settings.prefix || volumes_too);
+            // Two jobs pruning orphans named alike would each prune the other's former
+            // droplets under its own policy.
+            let pruning = a.options.orphans == Orphans::Prune
+                && b.options.orphans == Orphans::Prune
+                && !a.settings.prefix.has_tag()
+                && a.settings.prefix == b.settings.prefix;
+            if pruning {
+                return Err(ConfigError::File(format!(
+                    "--config {}: jobs `{}` and `{}` both prune orphans named by the same \
+                     prefix, which has no $tag: a destroyed droplet's snapshots could not be \
+                     told to be either's; put $tag in their prefixes",
+                    path.display(),
+                    a.name.as_deref().unwrap_or(""),
+                    b.name.as_deref().unwrap_or(""),
+                )));
+            }
             if same {
                 return Err(ConfigError::File(format!(
-                    "--config {}: jobs `{}` and `{}` both manage tag `{}` with the same prefix, \
-                     so each would prune the other's snapshots; give one a different tag or a \
-                     prefix with $tag or other text",
+                    "--config {}: jobs `{}` and `{}` both manage tag `{}` with the same prefix \
+                     (or volume prefix), so each would prune the other's snapshots; give one a \
+                     different tag, or prefixes that differ",
                     path.display(),
                     a.name.as_deref().unwrap_or(""),
                     b.name.as_deref().unwrap_or(""),
@@ -334,7 +363,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jobs.toml");
         std::fs::write(&path, text).unwrap();
-        read(&path, None)
+        read(&path)
             .map(|(_, jobs)| jobs.into_iter().map(|(j, _)| j).collect())
             .map_err(|e| e.to_string().replace(&path.display().to_string(), "F"))
     }

@@ -22,6 +22,9 @@ use crate::token::{self, Token, TokenError};
 pub struct Config {
     /// What to do: the command line's one job, or a config file's (`--job` picks one).
     pub jobs: Vec<Job>,
+    /// Every job of the config file, those --job leaves out too: no job may own another's
+    /// snapshots.
+    pub neighbours: Vec<Job>,
     /// The config file the jobs come from, if they do.
     pub file: Option<PathBuf>,
     pub mode: Mode,
@@ -122,6 +125,14 @@ fn job(args: JobArgs, output: Output, warnings: &mut Vec<String>) -> Result<Job,
     let volumes = volume_template(args.volumes, &args.volume_prefix)?;
     if volumes.is_some() {
         warnings.extend(volume_limit_warning(&settings));
+    }
+    if args.orphans == Orphans::Prune && !settings.prefix.has_tag() {
+        warnings.push(format!(
+            "--orphans prune: the prefix `{}` has no $tag, so the snapshots of any destroyed \
+             droplet named this way are pruned under this policy, whichever tag it had; if \
+             other tags' runs share the prefix, put $tag in it",
+            args.prefix
+        ));
     }
     let mut finish = finish(&args, output.progress)?;
     if output.simulate
@@ -258,6 +269,7 @@ impl Config {
                 && cli.global.log_format == LogFormat::Text,
             simulate: cli.simulate.is_some(),
         };
+        let mut neighbours = Vec::new();
         let (jobs, file) = match &cli.config {
             None => {
                 let args = JobArgs::from_cli(&cli)?;
@@ -265,7 +277,7 @@ impl Config {
                 (vec![job(args, output, &mut warnings)?], None)
             }
             Some(path) => {
-                let (settings, jobs) = file::read(path, cli.job.as_deref())?;
+                let (settings, jobs) = file::read(path)?;
                 let mut checked = Vec::with_capacity(jobs.len());
                 for (args, at) in jobs {
                     let name = args.name.clone().unwrap_or_default();
@@ -277,8 +289,12 @@ impl Config {
                     })?;
                     checked.push(job);
                 }
+                // Every job of the file is checked against the others, even those --job leaves
+                // out: their snapshots are not to be pruned by the one that runs.
                 file::check_apart(&checked, path)?;
-                (checked, Some((path.clone(), settings)))
+                let chosen = file::pick(checked.clone(), cli.job.as_deref(), path)?;
+                neighbours = checked;
+                (chosen, Some((path.clone(), settings)))
             }
         };
         let mode = match cli.simulate {
@@ -327,6 +343,7 @@ impl Config {
         };
         Ok(Config {
             jobs,
+            neighbours,
             file: file.map(|(path, _)| path),
             mode,
             json: cli.global.json,
@@ -394,6 +411,7 @@ impl StatusConfig {
         global: &Global,
         env: &Env,
     ) -> Result<StatusConfig, ConfigError> {
+        let mut global = global.clone();
         let checks = match &args.config {
             None => {
                 check_names(&args.owner.tag, &args.owner.prefix)?;
@@ -405,7 +423,21 @@ impl StatusConfig {
                 }]
             }
             Some(path) => {
-                let (_, jobs) = file::read(path, args.job.as_deref())?;
+                let (settings, jobs) = file::read(path)?;
+                settings.apply(&mut global);
+                let jobs = match &args.job {
+                    Some(only) if !jobs.iter().any(|(j, _)| j.name.as_deref() == Some(only)) => {
+                        return Err(ConfigError::File(format!(
+                            "--job `{only}`: {} has no such job",
+                            path.display()
+                        )));
+                    }
+                    Some(only) => jobs
+                        .into_iter()
+                        .filter(|(j, _)| j.name.as_deref() == Some(only))
+                        .collect(),
+                    None => jobs,
+                };
                 let mut checks = Vec::with_capacity(jobs.len());
                 for (job, at) in jobs {
                     let name = job.name.clone().unwrap_or_default();
@@ -428,7 +460,7 @@ impl StatusConfig {
             }
         };
         let mut warnings = Vec::new();
-        let api = api(global, env, &mut warnings)?;
+        let api = api(&global, env, &mut warnings)?;
         Ok(StatusConfig {
             checks,
             max_age: args.max_age,

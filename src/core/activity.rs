@@ -12,6 +12,8 @@ pub struct SnapshotAction {
     pub id: u64,
     pub status: ActionStatus,
     pub started_at: Option<Timestamp>,
+    /// When it ended; the API may leave it out (api-v2#199).
+    pub completed_at: Option<Timestamp>,
 }
 
 /// Any action on a droplet (a snapshot, a shutdown, a power-on…).
@@ -33,6 +35,7 @@ pub struct AccountAction {
     pub kind: String,
     pub status: ActionStatus,
     pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
     /// The droplet's id for a droplet's action, the image's for a transfer.
     pub resource_id: Option<u64>,
     /// `droplet`, `image`, `volume`…
@@ -69,6 +72,7 @@ impl RecentActions {
                     id: a.id,
                     status: a.status,
                     started_at: a.started_at,
+                    completed_at: a.completed_at,
                 })
                 .collect(),
         )
@@ -142,7 +146,20 @@ pub struct Assessment {
     pub errored: Vec<SnapshotAction>,
 }
 
+/// How long a snapshot may take to make, as far as the due check looks back for one that has
+/// just completed (a longer one's completion can be missed by a shared read of the account's
+/// actions; the droplet's own read, which has them all, is not bounded by it).
+const LONGEST_SNAPSHOT: i64 = 6 * 3_600;
+
 impl DueCheck {
+    /// The actions the check needs start no earlier than this: the `-s` window, and a snapshot
+    /// that may have been started long before and completed within the listings' lag.
+    pub fn actions_since(&self) -> Timestamp {
+        let lagging = Timestamp::from_second(self.now.as_second() - LISTING_LAG - LONGEST_SNAPSHOT)
+            .unwrap_or(Timestamp::EPOCH);
+        self.window_start.min(lagging)
+    }
+
     /// Judges the droplet's snapshot actions.
     pub fn assess(&self, actions: &[SnapshotAction]) -> Assessment {
         let mut out = Assessment::default();
@@ -156,10 +173,10 @@ impl DueCheck {
                     ));
                 }
                 ActionStatus::Completed if out.busy.is_none() => {
-                    // Listings lag by minutes; an older one that is missing was deleted.
-                    let recent = at.is_some_and(|t| {
-                        t >= self.window_start && self.now.since(t) <= LISTING_LAG
-                    });
+                    // Listings lag by minutes after a snapshot completes, however long it took
+                    // to make; one missing longer than that was deleted.
+                    let done = a.completed_at.or(at);
+                    let recent = done.is_some_and(|t| self.now.since(t) <= LISTING_LAG);
                     let unlisted = at.is_some_and(|t| {
                         !self
                             .listed
@@ -205,6 +222,7 @@ mod tests {
             id,
             status,
             started_at: Some(t(at)),
+            completed_at: Some(t(at + 600)),
         }
     }
 
@@ -232,6 +250,19 @@ mod tests {
         // Too old to matter for due-ness.
         let old = [action(9, ActionStatus::Completed, 9_000)];
         assert_eq!(check(None, &[]).assess(&old).busy, None);
+    }
+
+    #[test]
+    fn a_long_snapshot_that_just_completed_counts_however_long_ago_it_started() {
+        // Started long before the window, completed a few minutes ago, not listed yet.
+        let long = [SnapshotAction {
+            id: 9,
+            status: ActionStatus::Completed,
+            started_at: Some(t(1_000)),
+            completed_at: Some(t(20_700)),
+        }];
+        assert!(check(None, &[]).assess(&long).busy.is_some());
+        assert!(check(None, &[]).actions_since() <= t(1_000));
     }
 
     #[test]

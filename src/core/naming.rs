@@ -107,6 +107,12 @@ impl PrefixTemplate {
         Ok(PrefixTemplate { parts })
     }
 
+    /// Whether `$tag` is part of it: only then can the snapshots of a droplet that no longer
+    /// exists be told to be this tag's.
+    pub fn has_tag(&self) -> bool {
+        self.parts.contains(&Part::Tag)
+    }
+
     /// The prefix for one droplet.
     pub fn expand(&self, droplet: &str, tag: &str) -> Prefix {
         self.expand_volume("", droplet, tag)

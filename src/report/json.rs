@@ -55,7 +55,7 @@ pub fn jobs_json(
         .iter()
         .map(|j| {
             let mut document = match j.result {
-                Ok(report) => run_json(report, j.exit, None, &[]),
+                Ok(report) => run_json(report, j.exit, report.stopped.as_deref(), &[]),
                 Err(message) => failure_json(message, j.exit, &[]),
             };
             if let Value::Object(fields) = &mut document {

@@ -12,6 +12,8 @@ use crate::run::{DeletedSnapshot, DropletReport, RunReport, SnapshotOutcome};
 /// One job's part of a run: its tag, how it ended, and what it did (absent when it failed
 /// before doing anything).
 pub struct JobRun<'a> {
+    /// The job's name in a config file: a label, since two jobs may share a tag.
+    pub job: Option<&'a str>,
     pub tag: &'a str,
     pub exit: Exit,
     pub report: Option<&'a RunReport>,
@@ -20,7 +22,15 @@ pub struct JobRun<'a> {
 /// The metrics of a run that ended at `finished` (Unix seconds) with `exit`; `report` is what
 /// it did, absent when it failed before doing anything.
 pub fn run_metrics(tag: &str, finished: i64, exit: Exit, report: Option<&RunReport>) -> String {
-    jobs_metrics(finished, &[JobRun { tag, exit, report }])
+    jobs_metrics(
+        finished,
+        &[JobRun {
+            job: None,
+            tag,
+            exit,
+            report,
+        }],
+    )
 }
 
 /// The metrics of a run of several jobs (a config file's), each family written once with a
@@ -35,9 +45,13 @@ pub fn jobs_metrics(finished: i64, runs: &[JobRun]) -> String {
         }
     };
     // One sample per job.
+    let run_labels = |r: &JobRun| match r.job {
+        Some(job) => format!("job=\"{}\",tag=\"{}\"", escape(job), escape(r.tag)),
+        None => format!("tag=\"{}\"", escape(r.tag)),
+    };
     let per_run = |value: &dyn Fn(&JobRun) -> String| {
         runs.iter()
-            .map(|r| (format!("tag=\"{}\"", escape(r.tag)), value(r)))
+            .map(|r| (run_labels(r), value(r)))
             .collect::<Vec<_>>()
     };
     gauge(
@@ -91,14 +105,19 @@ pub fn jobs_metrics(finished: i64, runs: &[JobRun]) -> String {
         runs.iter()
             .flat_map(|r| {
                 let dry_run = r.report.is_some_and(|x| x.dry_run);
-                let tag = escape(r.tag);
-                r.report
-                    .map_or(&[][..], |x| &x.droplets[..])
-                    .iter()
-                    .filter_map(move |d| {
-                        let labels = format!("droplet=\"{}\",tag=\"{tag}\"", escape(&d.name));
-                        value(d, dry_run).map(|v| (labels, v))
-                    })
+                let droplets = r.report.map_or(&[][..], |x| &x.droplets[..]);
+                let run = run_labels(r);
+                droplets.iter().filter_map(move |d| {
+                    // Two droplets may share a name: then their ids tell their series apart.
+                    let twin = droplets.iter().filter(|o| o.name == d.name).count() > 1;
+                    let id = if twin {
+                        format!("droplet_id=\"{}\",", d.id)
+                    } else {
+                        String::new()
+                    };
+                    let labels = format!("droplet=\"{}\",{id}{run}", escape(&d.name));
+                    value(d, dry_run).map(|v| (labels, v))
+                })
             })
             .collect::<Vec<_>>()
     };

@@ -225,7 +225,8 @@ impl Step<'_> {
                 // The run's shared read of the account's actions shows the transfers under
                 // way; without it (or in a dry run, which cannot hear the API refuse a second
                 // transfer), the image's own actions are read.
-                let in_progress = match self.recent.filter(|_| !self.options.dry_run) {
+                let shared = self.recent.filter(|r| r.whole && !self.options.dry_run);
+                let in_progress = match shared {
                     Some(recent) => Ok(recent.transfers_in_progress(t.snapshot_id)),
                     None => self.cloud.transfers_in_progress(t.snapshot_id),
                 };
@@ -303,7 +304,7 @@ impl Step<'_> {
         // enough; else the droplet's own.
         let shared = self
             .recent
-            .and_then(|r| r.snapshot_actions(droplet_id, check.window_start));
+            .and_then(|r| r.snapshot_actions(droplet_id, check.actions_since()));
         let actions = match shared {
             Some(actions) => actions,
             None => match settle(self.cloud.snapshot_actions(droplet_id), report)? {

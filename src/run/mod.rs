@@ -68,6 +68,7 @@ pub fn run_once(
         unsure,
         problems,
         mut volumes,
+        volume_holds,
         orphans,
     } = plan_all(cloud, settings, options, volume_inventory.as_ref())?;
     if options.volumes.is_some() && !settings.regions.is_empty() && !volumes.is_empty() {
@@ -104,6 +105,7 @@ pub fn run_once(
     let mut orphan_reports = Vec::new();
     if stopped.is_none() && !orphans.is_empty() {
         let held = |id: u64| unsure.droplets.get(&id).cloned();
+        let held_volume = |id: &str| volume_holds.reason_for(id);
         let (found, fatal) = orphans::settle(
             cloud,
             orphans,
@@ -113,6 +115,7 @@ pub fn run_once(
             &mut budget,
             unsure.all.as_ref(),
             &held,
+            &held_volume,
         );
         orphan_reports = found;
         stopped = fatal;
@@ -149,7 +152,7 @@ fn recent_actions(
     let due = plans
         .iter()
         .filter_map(|p| match &p.snapshot {
-            SnapshotPlan::Take { check, .. } => Some(check.window_start),
+            SnapshotPlan::Take { check, .. } => Some(check.actions_since()),
             _ => None,
         })
         .min();
@@ -209,6 +212,8 @@ struct Planned {
     problems: Vec<String>,
     /// With `--volumes`: each droplet's volumes' plans.
     volumes: BTreeMap<u64, Vec<volumes::VolumePlan>>,
+    /// Whose volume deletions the volume listing stops.
+    volume_holds: volumes::Holds,
     /// Snapshots whose droplet or volume may be gone.
     orphans: Vec<orphans::Candidate>,
 }
@@ -274,6 +279,7 @@ fn plan_all(
         plans.push(plan);
     }
     let mut volume_plans = BTreeMap::new();
+    let mut volume_holds = volumes::Holds::default();
     let mut orphans = Vec::new();
     let look_for_orphans = options.orphans != Orphans::Keep;
     if look_for_orphans {
@@ -282,9 +288,10 @@ fn plan_all(
             orphans::droplet_candidates(&by_droplet, &tagged, &settings.prefix, &settings.tag);
     }
     if let (Some(template), Some(listing)) = (&options.volumes, volume_inventory) {
-        let (found, trouble) =
+        let (found, trouble, holds) =
             volumes::plan_all(listing, &inventory.droplets, settings, template, now);
         volume_plans = found;
+        volume_holds = holds;
         problems.extend(trouble);
         if look_for_orphans {
             let known: HashSet<&str> = listing.volumes.iter().map(|v| v.id.as_str()).collect();
@@ -302,6 +309,7 @@ fn plan_all(
         unsure,
         problems,
         volumes: volume_plans,
+        volume_holds,
         orphans,
     })
 }

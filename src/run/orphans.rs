@@ -134,6 +134,7 @@ pub fn settle(
     budget: &mut usize,
     withheld: Option<&String>,
     held: &dyn Fn(u64) -> Option<String>,
+    held_volume: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<OrphanReport>, Option<CloudError>) {
     let mut gone: BTreeMap<Former, bool> = BTreeMap::new();
     let mut reports = Vec::new();
@@ -170,7 +171,7 @@ pub fn settle(
         if options.orphans == Mode::Prune {
             let withheld = withheld.cloned().or_else(|| match c.former {
                 Former::Droplet(id) => held(id),
-                Former::Volume(_) => None,
+                Former::Volume(ref id) => held_volume(id),
             });
             if let Err(e) = prune(
                 cloud,

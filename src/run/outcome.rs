@@ -394,6 +394,7 @@ impl RunReport {
     pub fn price(&mut self, price: f64) {
         let mut total = 0.0;
         for d in &mut self.droplets {
+            d.owned_gigabytes = gigabytes(d.owned_gigabytes);
             d.storage_gigabytes = gigabytes(d.storage_gigabytes);
             d.monthly_cost = cost(d.storage_gigabytes, price);
             total += d.storage_gigabytes;
@@ -429,7 +430,8 @@ impl RunReport {
 
 /// A sum of sizes without the float noise of adding many decimals (to 0.0001 GB).
 fn gigabytes(sum: f64) -> f64 {
-    (sum.max(0.0) * 10_000.0).round() / 10_000.0
+    // `+ 0.0` turns the -0.0 an empty sum gives into 0.
+    (sum.max(0.0) * 10_000.0).round() / 10_000.0 + 0.0
 }
 
 /// Dollars and cents.

@@ -56,17 +56,19 @@ pub fn plan_all(
     settings: &Settings,
     template: &PrefixTemplate,
     now: Timestamp,
-) -> (BTreeMap<u64, Vec<VolumePlan>>, Vec<String>) {
+) -> (BTreeMap<u64, Vec<VolumePlan>>, Vec<String>, Holds) {
     let mut problems: Vec<String> = Vec::new();
-    let mut hold_all = None;
-    let mut hold: BTreeMap<&str, String> = BTreeMap::new();
+    let Holds {
+        all: mut hold_all,
+        volumes: mut hold,
+    } = Holds::default();
     for (volume, problem) in &inventory.unreadable {
         let problem = Clean(problem).to_string();
         tracing::error!("{problem}");
         let why = format!("the volume listing has a problem: {problem}");
         match volume {
             Some(id) => {
-                hold.entry(id.as_str()).or_insert(why);
+                hold.entry(id.clone()).or_insert(why);
             }
             None => hold_all = hold_all.or(Some(why)),
         }
@@ -109,7 +111,7 @@ pub fn plan_all(
                 regions: &[],
             };
             let plan = plan(&subject, &snapshots, settings, now, &mut verdicts);
-            let mut withheld = hold_all.clone().or_else(|| hold.get(id.as_str()).cloned());
+            let mut withheld = hold_all.clone().or_else(|| hold.get(id).cloned());
             for problem in &plan.disputed {
                 tracing::error!("volume {}: {problem}", Clean(&volume.name));
                 withheld.get_or_insert_with(|| format!("the listing has a problem: {problem}"));
@@ -128,7 +130,31 @@ pub fn plan_all(
             plans.insert(droplet.id, mine);
         }
     }
-    (plans, problems)
+    (
+        plans,
+        problems,
+        Holds {
+            all: hold_all,
+            volumes: hold,
+        },
+    )
+}
+
+/// Whose volume deletions the volume listing's unreadable entries stop, and why: everyone's,
+/// or those of the volumes named.
+#[derive(Debug, Default)]
+pub struct Holds {
+    pub all: Option<String>,
+    pub volumes: BTreeMap<String, String>,
+}
+
+impl Holds {
+    /// Why the volume's deletions must wait, if they must.
+    pub fn reason_for(&self, volume_id: &str) -> Option<String> {
+        self.all
+            .clone()
+            .or_else(|| self.volumes.get(volume_id).cloned())
+    }
 }
 
 /// Acts on one volume's plan: deletes, then takes its snapshot if due (or, when `stage`,

@@ -209,11 +209,11 @@ fn the_metrics_file_has_a_series_per_job() {
         .expect_code(0);
     let text = std::fs::read_to_string(&metrics).unwrap();
     assert!(
-        text.contains("do_snapshot_last_run_success{tag=\"web\"} 1"),
+        text.contains("do_snapshot_last_run_success{job=\"web\",tag=\"web\"} 1"),
         "{text}"
     );
     assert!(
-        text.contains("do_snapshot_last_run_success{tag=\"db\"} 1"),
+        text.contains("do_snapshot_last_run_success{job=\"db\",tag=\"db\"} 1"),
         "{text}"
     );
     assert_eq!(
@@ -221,4 +221,61 @@ fn the_metrics_file_has_a_series_per_job() {
             .count(),
         1
     );
+}
+
+#[test]
+fn job_still_checks_the_other_jobs_of_the_file() {
+    // Two jobs over one tag and one prefix: refused, even when --job runs only one.
+    let (_dir, path) = file(
+        "[[job]]\nname = \"keepall\"\ntag = \"web\"\nsnapshot = \"1d\"\n\
+         [[job]]\nname = \"scratch\"\ntag = \"web\"\nsnapshot = \"1d\"\nkeep = [\"0d:1d\"]\n",
+    );
+    do_snapshot(&[
+        "--config",
+        &path,
+        "--job",
+        "scratch",
+        "--token",
+        "/dev/null",
+    ])
+    .expect_code(2)
+    .expect_stderr("jobs `keepall` and `scratch` both manage tag `web`");
+}
+
+#[test]
+fn a_job_that_fails_is_the_documents_error_and_the_others_still_run() {
+    let account = two_tags();
+    // The db job's droplet listing keeps failing.
+    account.fake.add_fault(fake_do::Fault {
+        method: Some("GET".to_string()),
+        path: Some("/v2/droplets".to_string()),
+        query: Some("tag_name=db".to_string()),
+        skip: 0,
+        times: 0,
+        kind: fake_do::FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            body: None,
+        },
+    });
+    let (_dir, path) = file(TWO_JOBS);
+    let run = account.run(&["--config", &path, "--json"]);
+    run.expect_code(1).expect_no_panic();
+    let report = json(&run.stdout);
+    let error = report["error"]["message"].as_str().expect("an error");
+    assert!(error.contains("job `db`"), "{error}");
+    assert_eq!(report["jobs"][0]["exit_code"], 0);
+    assert_eq!(report["jobs"][1]["exit_code"], 1);
+    // The web job ran all the same.
+    assert_eq!(account.snapshot_actions(1), 1);
+}
+
+#[test]
+fn status_reads_the_token_from_the_file() {
+    let account = two_tags();
+    let token = account.token_path();
+    let (_dir, path) = file(&format!("token = \"{token}\"\n{TWO_JOBS}"));
+    let run = account.run_exact(&["status", "--config", &path, "--max-age", "1d"]);
+    run.expect_code(1).expect_no_panic();
+    assert!(run.stdout.starts_with("WARNING"), "{}", run.stdout);
 }

@@ -494,3 +494,19 @@ fn doctls_token_variable_and_quiet_runs() {
         .run_env(&["--access-token", path, "-s", "1d", "-q"], &[])
         .expect_code(3);
 }
+
+#[test]
+fn a_long_snapshot_completed_but_not_listed_yet_is_not_taken_again() {
+    let mut s = seed(vec![droplet(1, "web-1", &["autosnapshot"])], vec![]);
+    // Forty minutes to make, ten more before the listings show it.
+    s.snapshot_seconds = 2_400;
+    s.listing_lag_seconds = 600;
+    let account = Account::start(s);
+    account.run(&["-s", "30min"]).expect_code(0);
+    // 45 minutes on: done five minutes ago, still missing from the listings.
+    account.fake.advance(2_700);
+    let run = account.run(&["-s", "30min"]);
+    run.expect_no_panic();
+    run.expect_stdout("not listed yet");
+    assert_eq!(account.snapshot_actions(1), 1);
+}

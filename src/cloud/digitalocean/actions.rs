@@ -39,8 +39,9 @@ pub fn recent(http: &mut Http, since: Timestamp) -> Result<RecentActions, CloudE
         }
         let mut older = false;
         for item in &p.items {
-            let Some(a) = wire::action(item) else {
-                // An action that cannot be read could be any droplet's snapshot.
+            // An action that cannot be read, or whose droplet or image is not named, could be
+            // any droplet's snapshot: the read is not whole.
+            let Some(a) = wire::action(item).filter(|a| a.resource_id.is_some()) else {
                 return Ok(out);
             };
             older |= a.started_at.is_some_and(|t| t < since);
@@ -49,6 +50,7 @@ pub fn recent(http: &mut Http, since: Timestamp) -> Result<RecentActions, CloudE
                 status: ActionStatus::from_api(&a.status),
                 kind: a.kind,
                 started_at: a.started_at,
+                completed_at: a.completed_at,
                 resource_id: a.resource_id,
                 resource_type: a.resource_type,
                 region: a.region,

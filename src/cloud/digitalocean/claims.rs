@@ -15,6 +15,31 @@ use crate::core::model::Snapshot;
 /// Missing ids looked up one by one at most, per run; past that the droplet is held back.
 const MAX_LOOKUPS: usize = 10;
 
+/// Problems for droplets that no longer name a snapshot a listing read before them shows: it
+/// was deleted since (by someone else, or the listing is older than the droplet's state), so
+/// the listing is out of date for that droplet and its deletions must wait.
+pub fn gone_since(claimed: &[(u64, Vec<u64>)], listed: &[Snapshot]) -> Vec<Unreadable> {
+    let mut problems = Vec::new();
+    for (droplet, ids) in claimed {
+        let gone = listed
+            .iter()
+            .find(|s| s.droplet_id == *droplet && !ids.contains(&s.id));
+        if let Some(s) = gone {
+            problems.push(Unreadable {
+                holds_back: HoldBack::Droplet(*droplet),
+                problem: format!(
+                    "droplet {droplet} no longer names snapshot {} ({}), which the snapshot \
+                     listing read earlier in this run shows: it may have been deleted since, so \
+                     that listing is out of date for this droplet",
+                    s.id,
+                    crate::sanitize::Clean(&s.name)
+                ),
+            });
+        }
+    }
+    problems
+}
+
 /// Problems for droplets whose claimed snapshots the listing lacks although they exist, and
 /// those snapshots, where they could be read.
 pub fn check(

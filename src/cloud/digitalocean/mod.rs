@@ -42,13 +42,18 @@ pub struct DigitalOcean {
 }
 
 /// One reading of the account's droplet snapshots: the readable ones, every listed id, and
-/// the entries that could not be read.
+/// the entries that could not be read, and when it was made (by the client's clock).
 #[derive(Clone)]
 struct Listed {
     snapshots: Vec<Snapshot>,
     ids: BTreeSet<u64>,
     unreadable: Vec<Unreadable>,
+    read_at: Duration,
 }
+
+/// How long a reading of the snapshot listing serves later jobs of a run before it is read
+/// again.
+const LISTING_REUSE: Duration = Duration::from_secs(10 * 60);
 
 impl DigitalOcean {
     pub fn new(api: Api, local_clock: fn() -> Timestamp) -> DigitalOcean {
@@ -153,6 +158,7 @@ impl DigitalOcean {
         let read = |item: &serde_json::Value| (wire::id(item.get("id")), wire::snapshot(item));
         let items = listing::walk(&mut self.http, "/v2/snapshots", query, "snapshots", read)?;
         let mut listed = Listed {
+            read_at: self.http.elapsed(),
             snapshots: Vec::with_capacity(items.len()),
             // Every listed id, readable entry or not, for the check against the droplets'
             // claims.
@@ -247,23 +253,32 @@ impl Cloud for DigitalOcean {
                 }),
             }
         }
-        // The snapshot listing is read once per run, whatever the jobs: a later job sees it as
-        // it was, less nothing it needs (what an earlier job deleted was not its own, and what
-        // an earlier job took is under way or named by its droplet and looked up below).
-        let listed = match &self.snapshots {
-            Some(listed) => listed.clone(),
-            None => {
+        // The snapshot listing is read once for the jobs of a run (read again when an earlier
+        // job took long). A later job's droplets were read after it, so each droplet's own
+        // `snapshot_ids` tell what went since: a listed snapshot its droplet no longer names
+        // holds that droplet's deletions back.
+        let fresh = self
+            .snapshots
+            .as_ref()
+            .is_some_and(|l| self.http.elapsed().saturating_sub(l.read_at) < LISTING_REUSE);
+        let (listed, reused) = match &self.snapshots {
+            Some(listed) if fresh => (listed.clone(), true),
+            _ => {
                 let listed = self.read_snapshots()?;
                 self.snapshots = Some(listed.clone());
-                listed
+                (listed, false)
             }
         };
         let Listed {
             mut snapshots,
             ids: listed,
             unreadable: problems,
+            read_at: _,
         } = listed;
         unreadable.extend(problems);
+        if reused {
+            unreadable.extend(claims::gone_since(&claimed, &snapshots));
+        }
         let (problems, found) = claims::check(&mut self.http, claimed, &listed);
         unreadable.extend(problems);
         snapshots.extend(found);
@@ -285,6 +300,7 @@ impl Cloud for DigitalOcean {
                 id: a.id.unwrap_or_default(),
                 status: ActionStatus::from_api(&a.status),
                 started_at: a.started_at,
+                completed_at: a.completed_at,
             })
             .collect())
     }
