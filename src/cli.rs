@@ -438,46 +438,40 @@ pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
         }
         parsed => parsed?,
     };
-    if let Some(sub) = matches.subcommand_name() {
-        let stray = command
+    // A flag typed on the command line that `allowed` does not let through, as written.
+    let stray = |allowed: &dyn Fn(&str) -> bool| {
+        command
             .get_arguments()
-            .filter(|a| !a.is_global_set())
-            .find(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine));
-        if let Some(arg) = stray {
-            let flag = arg.get_long().map_or_else(
-                || format!("-{}", arg.get_short().unwrap_or('?')),
-                |l| format!("--{l}"),
-            );
-            return Err(command.error(
-                ErrorKind::ArgumentConflict,
-                format!(
-                    "{flag} is a flag of the run and cannot be used with `{sub}`; see \
-                     do-snapshot {sub} --help"
-                ),
-            ));
-        }
-    }
-    if matches.contains_id("config")
-        && matches.value_source("config") == Some(ValueSource::CommandLine)
+            .filter(|a| !a.is_global_set() && !allowed(a.get_id().as_str()))
+            .find(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .map(|arg| {
+                arg.get_long().map_or_else(
+                    || format!("-{}", arg.get_short().unwrap_or('?')),
+                    |l| format!("--{l}"),
+                )
+            })
+    };
+    if let Some(sub) = matches.subcommand_name()
+        && let Some(flag) = stray(&|_| false)
     {
-        let stray = command
-            .get_arguments()
-            .filter(|a| !a.is_global_set() && !WITH_CONFIG.contains(&a.get_id().as_str()))
-            .find(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine));
-        if let Some(arg) = stray {
-            let flag = arg.get_long().map_or_else(
-                || format!("-{}", arg.get_short().unwrap_or('?')),
-                |l| format!("--{l}"),
-            );
-            return Err(command.error(
-                ErrorKind::ArgumentConflict,
-                format!(
-                    "{flag} cannot be used with --config: the jobs are the file's; set it in a \
-                     [[job]] table ({}) instead",
-                    flag.trim_start_matches('-').replace('-', "_")
-                ),
-            ));
-        }
+        return Err(command.error(
+            ErrorKind::ArgumentConflict,
+            format!(
+                "{flag} is a flag of the run and cannot be used with `{sub}`; see do-snapshot \
+                 {sub} --help"
+            ),
+        ));
+    }
+    let config = matches.value_source("config") == Some(ValueSource::CommandLine);
+    if config && let Some(flag) = stray(&|id| WITH_CONFIG.contains(&id)) {
+        return Err(command.error(
+            ErrorKind::ArgumentConflict,
+            format!(
+                "{flag} cannot be used with --config: the jobs are the file's; set it in a \
+                 [[job]] table ({}) instead",
+                flag.trim_start_matches('-').replace('-', "_")
+            ),
+        ));
     }
     Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&command))
 }

@@ -110,16 +110,24 @@ fn heading(job: &Job) -> String {
     )
 }
 
-fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
+/// What every real run starts with: the signal handlers, the lock, and the client.
+fn begin(real: &Real, delivery: &Delivery) -> Result<(lock::RunLock, DigitalOcean), Exit> {
     interrupt::install();
-    let _lock = match lock::acquire(&real.lock_file) {
+    let lock = match lock::acquire(&real.lock_file) {
         Ok(l) => l,
         Err(e @ lock::LockError::Held { .. }) => {
-            return delivery.failed(&e.to_string(), Exit::Locked);
+            return Err(delivery.failed(&e.to_string(), Exit::Locked));
         }
-        Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
+        Err(e) => return Err(delivery.failed(&format!("error: {e}"), Exit::Failure)),
     };
-    let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
+    Ok((lock, DigitalOcean::new(real.api.clone(), local_now)))
+}
+
+fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
+    let (_lock, mut cloud) = match begin(real, delivery) {
+        Ok(begun) => begun,
+        Err(exit) => return exit,
+    };
     let job = &config.jobs[0];
     let options = Options {
         dry_run: real.dry_run,
@@ -142,15 +150,10 @@ fn real_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
 /// account's snapshots (the client keeps it for the run). A job that fails outright does not
 /// stop the others; a refused token or a signal stops them all.
 fn jobs_run(config: &Config, real: &Real, delivery: &Delivery) -> Exit {
-    interrupt::install();
-    let _lock = match lock::acquire(&real.lock_file) {
-        Ok(l) => l,
-        Err(e @ lock::LockError::Held { .. }) => {
-            return delivery.failed(&e.to_string(), Exit::Locked);
-        }
-        Err(e) => return delivery.failed(&format!("error: {e}"), Exit::Failure),
+    let (_lock, mut cloud) = match begin(real, delivery) {
+        Ok(begun) => begun,
+        Err(exit) => return exit,
     };
-    let mut cloud = DigitalOcean::new(real.api.clone(), local_now);
     match apart(&mut cloud, &config.neighbours) {
         Ok(None) => {}
         Ok(Some(clash)) => return delivery.failed(&clash, Exit::Usage),
