@@ -10,7 +10,7 @@ use do_snapshot::core::plan::Settings;
 use do_snapshot::core::policy::{Policy, Rule};
 use do_snapshot::core::span::Span;
 use do_snapshot::run::Options;
-use do_snapshot::simulate::{MAX_VISITS, Schedule, simulate};
+use do_snapshot::simulate::{MAX_VISITS, Models, Schedule, simulate};
 use do_snapshot::time::Timestamp;
 
 fn settings() -> Settings {
@@ -42,8 +42,14 @@ fn median(settings: &Settings, duration: &str, samples: usize) -> (Duration, u64
     let mut held = 0.0;
     for _ in 0..samples {
         let started = Instant::now();
-        let outcome = simulate(settings, schedule, &Options::default(), MAX_VISITS)
-            .expect("the simulation finishes");
+        let outcome = simulate(
+            settings,
+            schedule,
+            &Models::default(),
+            &Options::default(),
+            MAX_VISITS,
+        )
+        .expect("the simulation finishes");
         times.push(started.elapsed());
         runs = outcome.runs;
         held = outcome.mean_held;

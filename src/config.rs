@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use crate::cli::Cli;
 use crate::core::naming::{PrefixError, PrefixTemplate};
-use crate::core::plan::Settings;
+use crate::core::plan::{Settings, slack_changes_cadence};
 use crate::core::policy::Policy;
+use crate::core::span::Span;
 use crate::run::{Finish, Hook, PowerOff};
-use crate::simulate::Schedule;
+use crate::simulate::{Models, Outage, Schedule};
 use crate::time::Timestamp;
 use crate::token::{self, Token, TokenError};
 
@@ -24,6 +25,10 @@ pub struct Config {
     pub max_delete: Option<usize>,
     /// `--wait`, `--power-off` and `--hook`, when any is given.
     pub finish: Option<Finish>,
+    /// `--explain`: every owned snapshot's verdict and reason in the report.
+    pub explain: bool,
+    /// `--price-per-gb`: USD per GB-month of snapshot storage, for cost figures.
+    pub price_per_gb: f64,
     /// Warnings to log once logging is set up.
     pub warnings: Vec<String>,
 }
@@ -31,8 +36,21 @@ pub struct Config {
 /// Simulate, or work on a real account.
 #[derive(Debug)]
 pub enum Mode {
-    Simulate(Schedule),
+    Simulate(Box<Simulation>),
     Real(Box<Real>),
+}
+
+/// What a simulation needs beyond the settings.
+#[derive(Debug)]
+pub struct Simulation {
+    pub schedule: Schedule,
+    pub models: Models,
+    /// `--summary`: the promised-against-achieved summary after the table.
+    pub summary: bool,
+    /// `--chart`: where to write the SVG picture.
+    pub chart: Option<PathBuf>,
+    /// `--size`: GB per snapshot, for the storage figures.
+    pub size_gb: f64,
 }
 
 /// What a real run needs beyond the settings.
@@ -84,6 +102,12 @@ pub enum ConfigError {
          lengthen INTERVAL or shorten DURATION"
     )]
     TooManyRuns(u64),
+    #[error(
+        "--jitter {jitter}: runs may start at most INTERVAL less a second late ({} s for \
+         --simulate INTERVAL {every}), so they keep their order",
+        every.seconds() - 1
+    )]
+    Jitter { jitter: i64, every: Span },
     #[error(
         "--hook: the command is empty; give a shell command, e.g. --hook /etc/do-snapshot/hook"
     )]
@@ -169,11 +193,40 @@ impl Config {
                 if runs > MAX_SIMULATED_RUNS {
                     return Err(ConfigError::TooManyRuns(runs));
                 }
-                Mode::Simulate(Schedule {
-                    start,
-                    every,
-                    duration,
-                })
+                if cli.jitter >= every.seconds() {
+                    return Err(ConfigError::Jitter {
+                        jitter: cli.jitter,
+                        every,
+                    });
+                }
+                let models = Models {
+                    jitter: cli.jitter,
+                    latency: cli.latency,
+                    fail_rate: cli.fail_rate,
+                    outages: cli
+                        .outage
+                        .iter()
+                        .map(|(start, duration)| Outage {
+                            start: start.seconds(),
+                            duration: duration.seconds(),
+                        })
+                        .collect(),
+                    seed: cli.seed,
+                };
+                if models.jitter == 0 {
+                    warnings.extend(slack_changes_cadence(settings.snapshot_every, every));
+                }
+                Mode::Simulate(Box::new(Simulation {
+                    schedule: Schedule {
+                        start,
+                        every,
+                        duration,
+                    },
+                    models,
+                    summary: cli.summary,
+                    chart: cli.chart.clone(),
+                    size_gb: cli.size,
+                }))
             }
             None => {
                 let base_url = check_api_url(&cli.api_url)?;
@@ -210,6 +263,8 @@ impl Config {
             quiet: cli.quiet,
             max_delete: cli.max_delete,
             finish,
+            explain: cli.explain,
+            price_per_gb: cli.price_per_gb,
             warnings,
         })
     }

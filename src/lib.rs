@@ -30,8 +30,10 @@ use clap::Parser;
 use crate::cli::Cli;
 use crate::cloud::CloudError;
 use crate::cloud::digitalocean::DigitalOcean;
-use crate::config::{Config, Env, Mode, Real};
+use crate::config::{Config, Env, Mode, Real, Simulation};
+use crate::core::achieved::achieved;
 use crate::exit::Exit;
+use crate::report::summary::Summary;
 use crate::run::Options;
 use crate::time::Timestamp;
 
@@ -86,7 +88,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> Exit {
         tracing::warn!("{w}");
     }
     match &config.mode {
-        Mode::Simulate(schedule) => simulate(&config, *schedule, syslog),
+        Mode::Simulate(sim) => simulate(&config, sim, syslog),
         Mode::Real(real) => real_run(&config, real, syslog),
     }
 }
@@ -101,24 +103,54 @@ fn fail(syslog: bool, message: &str, exit: Exit) -> Exit {
     exit
 }
 
-fn simulate(config: &Config, schedule: simulate::Schedule, syslog: bool) -> Exit {
+fn simulate(config: &Config, sim: &Simulation, syslog: bool) -> Exit {
     let options = Options {
         dry_run: false,
         max_delete: config.max_delete,
         finish: config.finish.clone(),
+        explain: config.explain,
     };
-    let outcome =
-        match simulate::simulate(&config.settings, schedule, &options, simulate::MAX_VISITS) {
-            Ok(o) => o,
-            Err(e @ simulate::SimulateError::TooLong { .. }) => {
-                return fail(syslog, &e.to_string(), Exit::Usage);
-            }
-            Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
-        };
+    let settings = &config.settings;
+    let outcome = match simulate::simulate(
+        settings,
+        sim.schedule,
+        &sim.models,
+        &options,
+        simulate::MAX_VISITS,
+    ) {
+        Ok(o) => o,
+        Err(e @ simulate::SimulateError::TooLong { .. }) => {
+            return fail(syslog, &e.to_string(), Exit::Usage);
+        }
+        Err(e) => return fail(syslog, &format!("error: {e}"), Exit::Failure),
+    };
+    let history = &outcome.history;
+    let achieved = achieved(
+        &history.lives,
+        &history.samples,
+        &settings.policy,
+        history.end,
+    );
+    let summary = Summary::new(
+        &outcome,
+        achieved,
+        settings.snapshot_every,
+        &sim.models,
+        sim.size_gb,
+        config.price_per_gb,
+    );
     let text = if config.json {
-        json_text(&report::simulation_json(&outcome))
+        json_text(&report::simulation_json(&outcome, &summary))
     } else {
-        report::simulation_table(&outcome)
+        let mut text = report::simulation_table(&outcome);
+        text.push_str(&report::summary::models_text(&sim.models, &outcome));
+        if let Some(list) = &outcome.explain {
+            text.push_str(&report::explain::explain_text(simulate::DROPLET, list));
+        }
+        if sim.summary {
+            text.push_str(&report::summary::summary_text(&summary));
+        }
+        text
     };
     output::stdout(&text);
     Exit::Ok
@@ -136,6 +168,7 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
         dry_run: real.dry_run,
         max_delete: config.max_delete,
         finish: config.finish.clone(),
+        explain: config.explain,
     };
     let report = match run::run_once(&mut cloud, &config.settings, &options) {
         Ok(r) => r,
@@ -158,7 +191,13 @@ fn real_run(config: &Config, real: &Real, syslog: bool) -> Exit {
     let text = if config.json {
         json_text(&report::run_json(&report, exit))
     } else {
-        report::run_table(&report)
+        let mut text = report::run_table(&report);
+        for d in &report.droplets {
+            if let Some(list) = &d.explain {
+                text.push_str(&report::explain::explain_text(&d.name, list));
+            }
+        }
+        text
     };
     if !(config.quiet && exit == Exit::Ok) {
         output::stdout(&text);

@@ -1,5 +1,9 @@
 //! What goes to stdout: the simulation's table (the seed's format, so existing scripts keep
-//! working) or the run report, as text or as one JSON document.
+//! working) or the run report, as text or as one JSON document. The simulation's summary,
+//! `--explain` and the `--chart` picture have modules of their own.
+
+pub mod explain;
+pub mod summary;
 
 use std::fmt::Write;
 
@@ -37,9 +41,16 @@ pub fn simulation_table(outcome: &Outcome) -> String {
     out
 }
 
-/// The simulation as JSON: `snapshots` (oldest first) plus the summary fields.
-pub fn simulation_json(outcome: &Outcome) -> serde_json::Value {
-    json!(outcome)
+/// The simulation as JSON: `snapshots` (oldest first), the summary fields and the summary's
+/// figures (`rules`, `held`, `storage`…).
+pub fn simulation_json(outcome: &Outcome, summary: &summary::Summary) -> serde_json::Value {
+    let mut doc = json!(outcome);
+    if let (Some(doc), serde_json::Value::Object(more)) =
+        (doc.as_object_mut(), summary::summary_json(summary))
+    {
+        doc.extend(more);
+    }
+    doc
 }
 
 /// One row per droplet: snapshots found, the newest one's age, deleted, transfers, and the

@@ -1,12 +1,14 @@
 //! An in-memory account for `--simulate`: one droplet, snapshots that complete at once, and a
 //! clock the simulator sets. Listings lend out the account's own vectors, so a run costs time in
-//! proportion to the snapshots held, with no copying.
+//! proportion to the snapshots held, with no copying. It keeps a journal of every snapshot's
+//! life, from which the simulation's summary is computed.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::{Cloud, CloudError, Deleted, DropletState, Inventory, PowerAction, Started};
+use crate::core::achieved::Life;
 use crate::core::activity::{ActionStatus, DropletAction, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
@@ -22,6 +24,11 @@ pub struct MemoryCloud {
     next_id: u64,
     /// Ids of the actions started, which complete as they start.
     next_action: u64,
+    /// How many seconds after its request the next snapshot is dated (`--latency`).
+    latency: i64,
+    /// Every snapshot taken, in order: snapshot ids count up from 1, so snapshot `id` is entry
+    /// `id - 1`.
+    journal: Vec<Life>,
 }
 
 impl MemoryCloud {
@@ -41,7 +48,19 @@ impl MemoryCloud {
             snapshots: Vec::new(),
             next_id: 1,
             next_action: 1,
+            latency: 0,
+            journal: Vec::new(),
         }
+    }
+
+    /// Dates the snapshots asked for from now on `seconds` after their request.
+    pub fn set_latency(&mut self, seconds: i64) {
+        self.latency = seconds;
+    }
+
+    /// Every snapshot taken so far, in the order taken, with when it was deleted.
+    pub fn journal(&self) -> &[Life] {
+        &self.journal
     }
 
     /// Moves the account's clock.
@@ -90,7 +109,13 @@ impl Cloud for MemoryCloud {
     fn delete_snapshot(&mut self, snapshot_id: u64) -> Result<Deleted, CloudError> {
         Ok(match self.find(snapshot_id) {
             Some(i) => {
-                self.snapshots.remove(i);
+                let gone = self.snapshots.remove(i);
+                if let Some(life) = usize::try_from(gone.id - 1)
+                    .ok()
+                    .and_then(|at| self.journal.get_mut(at))
+                {
+                    life.deleted = Some(self.now);
+                }
                 Deleted::Now
             }
             None => Deleted::AlreadyGone,
@@ -106,13 +131,19 @@ impl Cloud for MemoryCloud {
 
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError> {
         let region = self.droplets.iter().find(|d| d.id == droplet_id);
+        let created_at = self.now.checked_add(self.latency).unwrap_or(self.now);
         let snapshot = Snapshot::new(
             self.next_id,
             name.to_string(),
-            self.now,
+            created_at,
             droplet_id,
             region.map(|d| d.region.clone()).into_iter().collect(),
         );
+        self.journal.push(Life {
+            time: snapshot.time(),
+            created_at,
+            deleted: None,
+        });
         self.next_id += 1;
         self.snapshots.push(snapshot);
         Ok(self.action())

@@ -97,6 +97,47 @@ pub const FUTURE_SLACK: i64 = 600;
 /// distrusted (the name's is the time the tool asked; the API's comes a little later).
 const MAX_DISAGREEMENT: i64 = 86_400;
 
+/// How much younger than `-s` the newest snapshot may be and still make a snapshot due: a tenth
+/// of `-s`, at most five minutes. Runs start late (cron, queues) by varying amounts, so a
+/// snapshot named a minute late yesterday would otherwise be a few seconds short of `-s` today
+/// and slip a whole run interval; the slip repeats, and `-s 1d` run every 4 hours takes about
+/// 313 snapshots a year instead of 365. The tenth keeps short cadences (`-s 10min`) honest.
+pub fn due_slack(snapshot_every: Span) -> i64 {
+    (snapshot_every.seconds() / 10).min(300)
+}
+
+/// When runs come exactly every `run_every` (a simulation without `--jitter`), whether the
+/// slack makes snapshots come more often than a strict `-s` would, as the original tool's did:
+/// only when some whole number of run intervals falls within the slack below `-s`. Says so,
+/// with both cadences, if it does.
+pub fn slack_changes_cadence(snapshot_every: Span, run_every: Span) -> Option<String> {
+    let (every, run) = (snapshot_every.seconds(), run_every.seconds());
+    if every <= 0 || run <= 0 {
+        return None;
+    }
+    let due_at = every - due_slack(snapshot_every);
+    let runs = |age: i64| (age.div_euclid(run) + i64::from(age % run != 0)).max(1);
+    let (with_slack, strict) = (runs(due_at), runs(every));
+    let nth = |n: i64| match n {
+        1 => "every run".to_string(),
+        2 => "every 2nd run".to_string(),
+        3 => "every 3rd run".to_string(),
+        n => format!("every {n}th run"),
+    };
+    (with_slack != strict).then(|| {
+        format!(
+            "-s {snapshot_every} with a run every {}: a snapshot is due once the newest is {} \
+             old (-s less its slack of {}), so one is taken {}; due only at -s, as in the \
+             original tool, it would be {}",
+            human(run),
+            human(due_at),
+            human(due_slack(snapshot_every)),
+            nth(with_slack),
+            nth(strict)
+        )
+    })
+}
+
 /// The age past which a droplet's newest snapshot means backups have fallen behind: twice
 /// `-s`, and at least `-s` plus six hours, so a run that is a little late is not an alarm.
 pub fn overdue_after(snapshot_every: Span) -> i64 {
@@ -170,7 +211,9 @@ pub fn plan_droplet(
             age: now.since(*time),
         });
     let every = settings.snapshot_every;
-    let due = newest.as_ref().is_none_or(|n| n.age >= every.seconds());
+    let due = newest
+        .as_ref()
+        .is_none_or(|n| n.age >= every.seconds() - due_slack(every));
     let snapshot = match &newest {
         Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
         _ if droplet.locked => SnapshotPlan::Locked,
@@ -256,11 +299,22 @@ mod tests {
 
     /// An owned snapshot taken at `at` whose listed `created_at` is `created`.
     fn listed_as(id: u64, at: i64, created: &str) -> Snapshot {
+        listed_as_at(id, at, Timestamp::parse(created).unwrap().as_second())
+    }
+
+    /// An owned snapshot named at `at` whose `created_at` is `created`, both in seconds.
+    fn listed_as_at(id: u64, at: i64, created: i64) -> Snapshot {
         let name = format!(
             "web-autosnapshot-{}",
             Timestamp::from_second(at).unwrap().compact()
         );
-        Snapshot::new(id, name, Timestamp::parse(created).unwrap(), 7, Vec::new())
+        Snapshot::new(
+            id,
+            name,
+            Timestamp::from_second(created).unwrap(),
+            7,
+            Vec::new(),
+        )
     }
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
@@ -285,15 +339,15 @@ mod tests {
     }
 
     #[test]
-    fn due_exactly_at_the_snapshot_age() {
+    fn due_at_the_snapshot_age_less_the_slack() {
         let s = settings(&[], &[]);
         let snaps = [snap(1, 0, None, &[])];
         assert!(matches!(
-            plan(&s, &droplet(false), &snaps, D - 1).snapshot,
+            plan(&s, &droplet(false), &snaps, D - 301).snapshot,
             SnapshotPlan::NotDue { .. }
         ));
         assert!(matches!(
-            plan(&s, &droplet(false), &snaps, D).snapshot,
+            plan(&s, &droplet(false), &snaps, D - 300).snapshot,
             SnapshotPlan::Take { .. }
         ));
         assert_eq!(
@@ -392,6 +446,56 @@ mod tests {
         );
         assert!(matches!(p.snapshot, SnapshotPlan::Take { .. }));
         assert_eq!((p.future, p.newest), (1, None));
+    }
+
+    #[test]
+    fn the_slack_is_a_tenth_of_the_cadence_and_at_most_five_minutes() {
+        let slack = |text| due_slack(Span::parse(text).unwrap());
+        assert_eq!(slack("1d"), 300);
+        assert_eq!(slack("1h"), 300);
+        assert_eq!(slack("50min"), 300);
+        assert_eq!(slack("10min"), 60);
+        assert_eq!(slack("1min"), 6);
+        assert_eq!(slack("0h"), 0);
+    }
+
+    #[test]
+    fn the_slack_changes_a_clockwork_cadence_only_within_its_reach() {
+        let says = |s: &str, run: &str| {
+            slack_changes_cadence(Span::parse(s).unwrap(), Span::parse(run).unwrap())
+        };
+        // The seed's example and the reference simulation: no multiple of the run interval
+        // falls within five minutes below -s.
+        assert_eq!(says("1d", "4h"), None);
+        assert_eq!(says("1h", "1h"), None);
+        assert_eq!(says("1d", "7h"), None);
+        let w = says("1h", "55min").unwrap();
+        assert!(w.contains("one is taken every run"), "{w}");
+        assert!(w.contains("it would be every 2nd run"), "{w}");
+        assert!(says("1d", "8min").is_none());
+        // 180 runs of 8 min make 24 h exactly, and 179 (23h 52min) fall short of the slack;
+        // 205 runs of 7 min make 23h 55min, within it, where 206 were needed.
+        let w = says("1d", "7min").unwrap();
+        assert!(w.contains("every 205th run"), "{w}");
+    }
+
+    proptest::proptest! {
+        /// Due exactly from `-s` less the slack, measured from the name's time, whatever
+        /// `created_at` says (a snapshot dated minutes after its request).
+        #[test]
+        fn due_from_the_name_less_the_slack(
+            every in 1i64..3_000_000,
+            age in 0i64..3_000_000,
+            latency in 0i64..3_600,
+        ) {
+            let mut s = settings(&[], &[]);
+            s.snapshot_every = Span::parse(&format!("{every}min")).unwrap();
+            let every = every * 60;
+            let now = 10_000_000_000;
+            let snaps = [listed_as_at(1, now - age, now - age + latency)];
+            let due = matches!(plan(&s, &droplet(false), &snaps, now).snapshot, SnapshotPlan::Take { .. });
+            proptest::prop_assert_eq!(due, age >= every - (every / 10).min(300));
+        }
     }
 
     #[test]

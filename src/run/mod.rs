@@ -12,11 +12,13 @@ use std::collections::BTreeMap;
 pub use finish::{Finish, PowerOff};
 pub use hook::Hook;
 pub use outcome::{
-    DeletedSnapshot, DropletReport, ErroredAction, HookReport, HookResult, NewestSnapshot,
-    PowerPlan, PowerReport, RunReport, SnapshotOutcome, TransferRequest, WaitReport, WaitState,
+    DeletedSnapshot, DropletReport, ErroredAction, ExplainedSnapshot, HookReport, HookResult,
+    NewestSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome, TransferRequest,
+    WaitReport, WaitState,
 };
 
 use crate::cloud::{Cloud, CloudError, HoldBack};
+use crate::core::explain::{self, Explained};
 use crate::core::model::Snapshot;
 use crate::core::plan::{FUTURE_SLACK, Plan, Settings, overdue_after, plan_droplet};
 use crate::core::span::human;
@@ -33,6 +35,8 @@ pub struct Options {
     /// `--wait`, `--power-off`, `--hook`: take the due snapshots in a phase of their own, wait
     /// for them and copy them in the same run.
     pub finish: Option<Finish>,
+    /// `--explain`: put every owned snapshot's verdict and reason in the report.
+    pub explain: bool,
 }
 
 /// Runs once. An `Err` means nothing could be decided, so nothing was done (the listing
@@ -43,7 +47,13 @@ pub fn run_once(
     settings: &Settings,
     options: &Options,
 ) -> Result<RunReport, CloudError> {
-    let (now, plans, unsure, problems) = plan_all(cloud, settings)?;
+    let Planned {
+        now,
+        plans,
+        unsure,
+        problems,
+        mut explained,
+    } = plan_all(cloud, settings, options.explain)?;
     let mut budget = options.max_delete.unwrap_or(usize::MAX);
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
@@ -54,7 +64,10 @@ pub fn run_once(
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (report, staged, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        let (mut report, staged, fatal) = act::execute(cloud, plan, options, withheld, &mut budget);
+        report.explain = explained
+            .remove(&report.id)
+            .map(|list| list.into_iter().map(ExplainedSnapshot::from).collect());
         ready.extend(staged.map(|r| (droplets.len(), r)));
         droplets.push(report);
         stopped = fatal;
@@ -91,11 +104,25 @@ impl Unsure {
     }
 }
 
-/// Reads the account and plans every droplet, while the listing is borrowed.
+/// What reading the account found and the plans made from it.
+struct Planned {
+    /// The account's clock.
+    now: Timestamp,
+    plans: Vec<Plan>,
+    unsure: Unsure,
+    /// Listed items that could not be read.
+    problems: Vec<String>,
+    /// With `--explain`, each droplet's verdicts and reasons, by droplet id.
+    explained: BTreeMap<u64, Vec<Explained>>,
+}
+
+/// Reads the account and plans every droplet (and, with `explain`, explains its verdicts),
+/// while the listing is borrowed.
 fn plan_all(
     cloud: &mut dyn Cloud,
     settings: &Settings,
-) -> Result<(Timestamp, Vec<Plan>, Unsure, Vec<String>), CloudError> {
+    explain: bool,
+) -> Result<Planned, CloudError> {
     let inventory = cloud.inventory(&settings.tag)?;
     let now = inventory.now;
     // A listing that ignored its tag filter would have every droplet of the account
@@ -150,11 +177,18 @@ fn plan_all(
         by_droplet.to_mut().sort_unstable_by_key(key);
     }
     let mut verdicts = Vec::with_capacity(by_droplet.len());
+    let mut explained = BTreeMap::new();
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
         let lo = by_droplet.partition_point(|s| s.droplet_id < droplet.id);
         let hi = by_droplet.partition_point(|s| s.droplet_id <= droplet.id);
-        let plan = plan_droplet(droplet, &by_droplet[lo..hi], settings, now, &mut verdicts);
+        let snapshots = &by_droplet[lo..hi];
+        let plan = plan_droplet(droplet, snapshots, settings, now, &mut verdicts);
+        if explain {
+            let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
+            let list = explain::explain(snapshots, &prefix, &settings.policy, now);
+            explained.insert(droplet.id, list);
+        }
         if plan.future > 0 {
             tracing::warn!(
                 "droplet {}: {} snapshot(s) are dated more than {} after the API's clock \
@@ -174,7 +208,13 @@ fn plan_all(
         }
         plans.push(plan);
     }
-    Ok((now, plans, unsure, problems))
+    Ok(Planned {
+        now,
+        plans,
+        unsure,
+        problems,
+        explained,
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::core::explain::Explained;
 use crate::core::policy::Rule;
 use crate::core::span::human;
 use crate::exit::Exit;
@@ -67,6 +68,35 @@ pub struct DropletReport {
     /// With `--hook`: each run of the hook, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookReport>,
+    /// With `--explain`: every owned snapshot found, oldest first, with the policy's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<ExplainedSnapshot>>,
+}
+
+/// One owned snapshot, the policy's verdict on it and the reason (`--explain`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExplainedSnapshot {
+    pub name: String,
+    /// Its time: the one in its name, as for deleted snapshots.
+    pub created_at: Timestamp,
+    /// `kept` or `delete`.
+    pub verdict: &'static str,
+    pub reason: String,
+    /// The `-k` rule the verdict turned on (none for a snapshot younger than every rule or
+    /// dated in the future).
+    pub rule: Option<String>,
+}
+
+impl From<Explained> for ExplainedSnapshot {
+    fn from(e: Explained) -> ExplainedSnapshot {
+        ExplainedSnapshot {
+            verdict: if e.delete { "delete" } else { "kept" },
+            reason: e.reason.to_string(),
+            rule: e.reason.rule().map(|r| r.to_string()),
+            name: e.name,
+            created_at: e.time,
+        }
+    }
 }
 
 /// How the wait for a snapshot ended.
@@ -239,6 +269,7 @@ impl DropletReport {
             wait: None,
             power: None,
             hooks: Vec::new(),
+            explain: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! emulator of the DigitalOcean API where an account is needed.
 
 mod account;
+mod achieved;
 mod cli;
 mod faults;
 mod finish;

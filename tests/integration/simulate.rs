@@ -22,7 +22,7 @@ Time                    Name
 ";
 
 /// The seed README's simulation, with the start its table shows.
-const SEED_EXAMPLE: &[&str] = &[
+pub const SEED_EXAMPLE: &[&str] = &[
     "-s",
     "1d",
     "-k",
