@@ -131,6 +131,36 @@ fn simulate(config: &Config, sim: &Simulation, syslog: bool) -> Exit {
         &settings.policy,
         history.end,
     );
+    if let Some(path) = &sim.chart {
+        let mut title = format!("do-snapshot -s {}", settings.snapshot_every);
+        for rule in settings.policy.rules() {
+            title.push_str(&format!(" -k {rule}"));
+        }
+        let schedule = sim.schedule;
+        title.push_str(&format!(
+            " --simulate {}:{}",
+            schedule.every, schedule.duration
+        ));
+        let m = &sim.models;
+        for (flag, value) in [("--jitter", m.jitter), ("--latency", m.latency)] {
+            if value > 0 {
+                title.push_str(&format!(" {flag} {value}"));
+            }
+        }
+        let svg = report::chart::chart_svg(&report::chart::Chart {
+            title: &title,
+            policy: &settings.policy,
+            lives: &history.lives,
+            samples: &history.samples,
+            start: outcome.start,
+            end: history.end,
+            last_run: outcome.last_run,
+        });
+        if let Err(e) = std::fs::write(path, svg) {
+            let message = format!("--chart {}: cannot write it: {e}", path.display());
+            return fail(syslog, &message, Exit::Usage);
+        }
+    }
     let summary = Summary::new(
         &outcome,
         achieved,

@@ -2,6 +2,7 @@
 //! working) or the run report, as text or as one JSON document. The simulation's summary,
 //! `--explain` and the `--chart` picture have modules of their own.
 
+pub mod chart;
 pub mod explain;
 pub mod summary;
 

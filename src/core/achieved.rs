@@ -93,7 +93,7 @@ pub fn per_30_days(count: u64, period_seconds: i64) -> f64 {
 }
 
 /// The age bands of `policy`'s rules, oldest first: `(from, to)` seconds, `to` exclusive.
-fn bands(policy: &Policy) -> Vec<(i64, i64)> {
+pub fn bands(policy: &Policy) -> Vec<(i64, i64)> {
     let mut to = i64::MAX;
     policy
         .rules()
@@ -108,7 +108,7 @@ fn bands(policy: &Policy) -> Vec<(i64, i64)> {
 }
 
 /// The band an age falls in: the first (oldest) whose AGE it has reached, as in retention.
-fn band_of(bands: &[(i64, i64)], age: i64) -> Option<usize> {
+pub fn band_of(bands: &[(i64, i64)], age: i64) -> Option<usize> {
     bands.iter().position(|(from, _)| age >= *from)
 }
 

@@ -3,7 +3,9 @@
 
 mod account;
 mod achieved;
+mod chart;
 mod cli;
+mod explain;
 mod faults;
 mod finish;
 mod harness;
