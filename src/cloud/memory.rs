@@ -73,8 +73,10 @@ impl MemoryCloud {
         &self.snapshots
     }
 
+    /// Where snapshot `id` is: ids count up as snapshots are taken, and the list is oldest
+    /// first, so they are in order.
     fn find(&self, id: u64) -> Option<usize> {
-        self.snapshots.iter().position(|s| s.id == id)
+        self.snapshots.binary_search_by_key(&id, |s| s.id).ok()
     }
 
     /// An action that is over as soon as it starts.
@@ -89,10 +91,16 @@ impl MemoryCloud {
 impl Cloud for MemoryCloud {
     fn inventory(&mut self, tag: &str) -> Result<Inventory<'_>, CloudError> {
         let droplets: &[Droplet] = if tag == self.tag { &self.droplets } else { &[] };
+        debug_assert!(
+            self.snapshots
+                .is_sorted_by_key(|s| (s.droplet_id, s.time(), s.id)),
+            "the in-memory account keeps its snapshots in order"
+        );
         Ok(Inventory {
             now: self.now,
             droplets: Cow::Borrowed(droplets),
             snapshots: Cow::Borrowed(&self.snapshots),
+            sorted: true,
             unreadable: Vec::new(),
         })
     }

@@ -220,16 +220,19 @@ pub fn plan_droplet(
         _ => {
             let window_start = Timestamp::from_second(now.as_second() - every.seconds())
                 .unwrap_or(Timestamp::EPOCH);
-            let near = |t: Timestamp| t.since(window_start) >= -FUTURE_SLACK;
-            let listed = snapshots
-                .iter()
-                .flat_map(|s| [Some(s.created_at), s.stamp])
-                .flatten()
-                .filter(|t| near(*t))
-                .collect();
+            // A plain loop: this runs on every due run of a simulation, over every snapshot.
+            let near = window_start.as_second() - FUTURE_SLACK;
+            let mut listed = Vec::new();
+            for s in snapshots {
+                for t in [Some(s.created_at), s.stamp].into_iter().flatten() {
+                    if t.as_second() >= near {
+                        listed.push(t);
+                    }
+                }
+            }
             SnapshotPlan::Take {
                 name: prefix.name_at(now),
-                prefix: prefix.clone(),
+                prefix,
                 check: DueCheck {
                     window_start,
                     now,
@@ -244,7 +247,12 @@ pub fn plan_droplet(
         droplet_name: droplet.name.clone(),
         status: droplet.status.clone(),
         owned: owned.len(),
-        future: owned.iter().filter(|(_, time)| !counts(time)).count(),
+        // Owned snapshots are in time order: those too far ahead are the last ones.
+        future: owned
+            .iter()
+            .rev()
+            .take_while(|(_, time)| !counts(time))
+            .count(),
         overdue: newest
             .as_ref()
             .is_some_and(|n| n.age > overdue_after(every)),

@@ -173,7 +173,7 @@ fn plan_all(
     // does) is used as it is, without a copy.
     let mut by_droplet = inventory.snapshots;
     let key = |s: &Snapshot| (s.droplet_id, s.time(), s.id);
-    if !by_droplet.is_sorted_by_key(key) {
+    if !inventory.sorted && !by_droplet.is_sorted_by_key(key) {
         by_droplet.to_mut().sort_unstable_by_key(key);
     }
     let mut verdicts = Vec::with_capacity(by_droplet.len());
