@@ -108,6 +108,14 @@ pub fn simulate(
     let mut cloud = MemoryCloud::new(DROPLET, &settings.tag, region, schedule.start);
     let mut world = World::new(models.clone(), schedule.start);
     let end = schedule.start.as_second() + schedule.duration.seconds();
+    let runs = usize::try_from(
+        schedule
+            .duration
+            .seconds()
+            .div_euclid(schedule.every.seconds().max(1))
+            + 1,
+    )
+    .unwrap_or(0);
     let mut outcome = Outcome {
         start: schedule.start,
         last_run: schedule.start,
@@ -119,9 +127,11 @@ pub fn simulate(
         mean_held: 0.0,
         snapshots: Vec::new(),
         explain: None,
+        // One sample per run at most, and a snapshot per run at most: reserved once, so the
+        // history never moves while it grows.
         history: History {
             lives: Vec::new(),
-            samples: Vec::new(),
+            samples: Vec::with_capacity(runs),
             end: Timestamp::from_second(end).unwrap_or(schedule.start),
         },
     };
@@ -173,7 +183,7 @@ pub fn simulate(
     }
     outcome.mean_held = visits as f64 / outcome.runs.max(1) as f64;
     outcome.snapshots = cloud.snapshots().iter().map(Survivor::from).collect();
-    outcome.history.lives = cloud.journal().to_vec();
+    outcome.history.lives = cloud.take_journal();
     if options.explain {
         let prefix = settings.prefix.expand(DROPLET, &settings.tag);
         let final_state = explain(

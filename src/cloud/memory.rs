@@ -58,9 +58,10 @@ impl MemoryCloud {
         self.latency = seconds;
     }
 
-    /// Every snapshot taken so far, in the order taken, with when it was deleted.
-    pub fn journal(&self) -> &[Life] {
-        &self.journal
+    /// Every snapshot taken so far, in the order taken, with when it was deleted; the account
+    /// keeps no journal after this.
+    pub fn take_journal(&mut self) -> Vec<Life> {
+        std::mem::take(&mut self.journal)
     }
 
     /// Moves the account's clock.

@@ -174,7 +174,8 @@ impl<'a> Sweep<'a> {
             .enumerate()
             .filter_map(|(i, l)| l.deleted.map(|d| (d, i)))
             .collect();
-        deaths.sort_unstable();
+        // By time alone: deaths in one run may be handled in any order.
+        deaths.sort_unstable_by_key(|&(d, _)| d);
         // Alive after the latest run: (life, the run from which it has neighboured the one
         // before it), oldest first.
         let mut alive: Vec<(usize, usize)> = Vec::new();

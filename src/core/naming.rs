@@ -128,20 +128,24 @@ impl Prefix {
 /// for some twenty bytes costs more than the comparison itself.
 fn begins_with(name: &[u8], prefix: &[u8]) -> bool {
     let n = prefix.len();
-    if name.len() < n {
-        return false;
-    }
+    let Some(head) = name.get(..n).filter(|_| n >= 8) else {
+        return name.starts_with(prefix);
+    };
     let word = |bytes: &[u8], at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&bytes[at..at + 8]);
         u64::from_ne_bytes(w)
     };
-    if n < 8 {
-        return (0..n).all(|i| name[i] == prefix[i]);
+    let same = |at: usize| word(head, at) == word(prefix, at);
+    // Whole words from the start, then the last eight bytes (which may overlap the last word).
+    let mut at = 0;
+    while at + 8 < n {
+        if !same(at) {
+            return false;
+        }
+        at += 8;
     }
-    // Whole words, then the last eight bytes (which may overlap the last whole word).
-    (0..n / 8).all(|i| word(name, 8 * i) == word(prefix, 8 * i))
-        && word(name, n - 8) == word(prefix, n - 8)
+    same(n - 8)
 }
 
 #[cfg(test)]

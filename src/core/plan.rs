@@ -224,10 +224,13 @@ pub fn plan_droplet(
             let near = window_start.as_second() - FUTURE_SLACK;
             let mut listed = Vec::new();
             for s in snapshots {
-                for t in [Some(s.created_at), s.stamp].into_iter().flatten() {
-                    if t.as_second() >= near {
-                        listed.push(t);
-                    }
+                if s.created_at.as_second() >= near {
+                    listed.push(s.created_at);
+                }
+                if let Some(stamp) = s.stamp
+                    && stamp.as_second() >= near
+                {
+                    listed.push(stamp);
                 }
             }
             SnapshotPlan::Take {
