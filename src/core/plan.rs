@@ -5,7 +5,7 @@ use super::activity::DueCheck;
 use super::model::{Droplet, Snapshot};
 use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
-use super::retention::{Verdict, judge};
+use super::retention::{Judge, Verdict, protect_newest};
 use super::span::{Span, human};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -146,19 +146,34 @@ pub fn overdue_after(snapshot_every: Span) -> i64 {
 }
 
 /// Plans one droplet. `snapshots` are the droplet's snapshots (owned or not), ordered by
-/// `Snapshot::time`; `verdicts` is scratch space reused across calls to spare an allocation
-/// per droplet.
+/// `Snapshot::time`.
 pub fn plan_droplet(
     droplet: &Droplet,
     snapshots: &[Snapshot],
     settings: &Settings,
     now: Timestamp,
-    verdicts: &mut Vec<Verdict>,
 ) -> Plan {
     let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
-    let mut owned: Vec<(&Snapshot, Timestamp)> = Vec::with_capacity(snapshots.len());
+    let every = settings.snapshot_every;
+    let window_start =
+        Timestamp::from_second(now.as_second() - every.seconds()).unwrap_or(Timestamp::EPOCH);
+    let near = window_start.as_second() - FUTURE_SLACK;
+    // One walk over the droplet's snapshots, oldest first, does what a simulation would
+    // otherwise pay for in several on every run: the listed times the due check needs, which
+    // snapshots are owned, and the policy's verdict on each owned one.
+    let mut judge = Judge::new(&settings.policy, now);
+    let mut owned: Vec<(&Snapshot, Timestamp, Verdict)> = Vec::with_capacity(snapshots.len());
+    let mut listed = Vec::new();
     let mut disputed = Vec::new();
     for s in snapshots {
+        if s.created_at.as_second() >= near {
+            listed.push(s.created_at);
+        }
+        if let Some(stamp) = s.stamp
+            && stamp.as_second() >= near
+        {
+            listed.push(stamp);
+        }
         let Some(time) = prefix.owns(s) else { continue };
         if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
             disputed.push(format!(
@@ -170,18 +185,13 @@ pub fn plan_droplet(
                 human(time.since(s.created_at).abs())
             ));
         }
-        owned.push((s, time));
+        owned.push((s, time, judge.next(time)));
     }
-    judge(
-        owned.iter().map(|(_, time)| *time),
-        &settings.policy,
-        now,
-        verdicts,
-    );
+    protect_newest(owned.iter_mut().rev().map(|(_, _, verdict)| verdict));
     let rules = settings.policy.rules();
     let mut deletes = Vec::new();
     let mut transfers = Vec::new();
-    for ((snap, time), verdict) in owned.iter().zip(verdicts.iter()) {
+    for (snap, time, verdict) in &owned {
         if let Verdict::Delete { rule } = *verdict {
             deletes.push(Doomed {
                 id: snap.id,
@@ -204,46 +214,28 @@ pub fn plan_droplet(
     let newest = owned
         .iter()
         .rev()
-        .find(|(_, time)| counts(time))
-        .map(|(s, time)| Newest {
+        .find(|(_, time, _)| counts(time))
+        .map(|(s, time, _)| Newest {
             name: s.name.clone(),
             time: *time,
             age: now.since(*time),
         });
-    let every = settings.snapshot_every;
     let due = newest
         .as_ref()
         .is_none_or(|n| n.age >= every.seconds() - due_slack(every));
     let snapshot = match &newest {
         Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
         _ if droplet.locked => SnapshotPlan::Locked,
-        _ => {
-            let window_start = Timestamp::from_second(now.as_second() - every.seconds())
-                .unwrap_or(Timestamp::EPOCH);
-            // A plain loop: this runs on every due run of a simulation, over every snapshot.
-            let near = window_start.as_second() - FUTURE_SLACK;
-            let mut listed = Vec::new();
-            for s in snapshots {
-                if s.created_at.as_second() >= near {
-                    listed.push(s.created_at);
-                }
-                if let Some(stamp) = s.stamp
-                    && stamp.as_second() >= near
-                {
-                    listed.push(stamp);
-                }
-            }
-            SnapshotPlan::Take {
-                name: prefix.name_at(now),
-                prefix,
-                check: DueCheck {
-                    window_start,
-                    now,
-                    newest: newest.as_ref().map(|n| n.time),
-                    listed,
-                },
-            }
-        }
+        _ => SnapshotPlan::Take {
+            name: prefix.name_at(now),
+            prefix,
+            check: DueCheck {
+                window_start,
+                now,
+                newest: newest.as_ref().map(|n| n.time),
+                listed,
+            },
+        },
     };
     Plan {
         droplet_id: droplet.id,
@@ -254,7 +246,7 @@ pub fn plan_droplet(
         future: owned
             .iter()
             .rev()
-            .take_while(|(_, time)| !counts(time))
+            .take_while(|(_, time, _)| !counts(time))
             .count(),
         overdue: newest
             .as_ref()
@@ -329,13 +321,7 @@ mod tests {
     }
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
-        plan_droplet(
-            d,
-            snaps,
-            s,
-            Timestamp::from_second(now).unwrap(),
-            &mut Vec::new(),
-        )
+        plan_droplet(d, snaps, s, Timestamp::from_second(now).unwrap())
     }
 
     #[test]

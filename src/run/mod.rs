@@ -176,14 +176,13 @@ fn plan_all(
     if !inventory.sorted && !by_droplet.is_sorted_by_key(key) {
         by_droplet.to_mut().sort_unstable_by_key(key);
     }
-    let mut verdicts = Vec::with_capacity(by_droplet.len());
     let mut explained = BTreeMap::new();
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
         let lo = by_droplet.partition_point(|s| s.droplet_id < droplet.id);
         let hi = by_droplet.partition_point(|s| s.droplet_id <= droplet.id);
         let snapshots = &by_droplet[lo..hi];
-        let plan = plan_droplet(droplet, snapshots, settings, now, &mut verdicts);
+        let plan = plan_droplet(droplet, snapshots, settings, now);
         if explain {
             let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
             let list = explain::explain(snapshots, &prefix, &settings.policy, now);
