@@ -29,6 +29,10 @@ pub struct MemoryCloud {
     /// Every snapshot taken, in order: snapshot ids count up from 1, so snapshot `id` is entry
     /// `id - 1`.
     journal: Vec<Life>,
+    /// The last snapshot deleted, whose name and region buffers the next one taken reuses: a
+    /// simulation takes and deletes about one snapshot per run, and would otherwise allocate
+    /// and free three buffers each time.
+    spare: Option<Snapshot>,
 }
 
 impl MemoryCloud {
@@ -50,6 +54,7 @@ impl MemoryCloud {
             next_action: 1,
             latency: 0,
             journal: Vec::new(),
+            spare: None,
         }
     }
 
@@ -125,6 +130,7 @@ impl Cloud for MemoryCloud {
                 {
                     life.deleted = Some(self.now);
                 }
+                self.spare = Some(gone);
                 Deleted::Now
             }
             None => Deleted::AlreadyGone,
@@ -141,13 +147,22 @@ impl Cloud for MemoryCloud {
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError> {
         let region = self.droplets.iter().find(|d| d.id == droplet_id);
         let created_at = self.now.checked_add(self.latency).unwrap_or(self.now);
-        let snapshot = Snapshot::new(
-            self.next_id,
-            name.to_string(),
-            created_at,
-            droplet_id,
-            region.map(|d| d.region.clone()).into_iter().collect(),
-        );
+        let (mut reused_name, mut regions) = self
+            .spare
+            .take()
+            .map_or_else(Default::default, |s| (s.name, s.regions));
+        reused_name.clear();
+        reused_name.push_str(name);
+        regions.truncate(1);
+        match (regions.first_mut(), region) {
+            (Some(first), Some(d)) => {
+                first.clear();
+                first.push_str(&d.region);
+            }
+            (None, Some(d)) => regions.push(d.region.clone()),
+            (_, None) => regions.clear(),
+        }
+        let snapshot = Snapshot::new(self.next_id, reused_name, created_at, droplet_id, regions);
         self.journal.push(Life {
             time: snapshot.time(),
             created_at,
@@ -212,5 +227,32 @@ impl Cloud for MemoryCloud {
 
     fn now(&self) -> Option<Timestamp> {
         Some(self.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_taken_after_a_delete_is_whole_and_new() {
+        let t0 = Timestamp::from_second(1_600_000_000).unwrap();
+        let mut cloud = MemoryCloud::new("d", "t", "nyc3", t0);
+        cloud.take_snapshot(1, "d-20200913T122640Z").unwrap();
+        // The first snapshot was copied to two more regions, then deleted.
+        cloud.transfer_snapshot(1, "lon1").unwrap();
+        cloud.transfer_snapshot(1, "sfo3").unwrap();
+        assert_eq!(cloud.delete_snapshot(1).unwrap(), Deleted::Now);
+        cloud.set_now(t0.checked_add(3_600).unwrap());
+        cloud.take_snapshot(1, "d-20200913T132640Z").unwrap();
+        let s = &cloud.snapshots()[0];
+        assert_eq!((s.id, s.name.as_str()), (2, "d-20200913T132640Z"));
+        assert_eq!(s.regions, ["nyc3"]);
+        assert_eq!(s.stamp, Timestamp::from_second(1_600_003_600));
+        assert_eq!(cloud.delete_snapshot(1).unwrap(), Deleted::AlreadyGone);
+        let journal = cloud.take_journal();
+        assert_eq!(journal.len(), 2);
+        assert_eq!(journal[0].deleted, Some(t0));
+        assert_eq!(journal[1].deleted, None);
     }
 }
