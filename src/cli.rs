@@ -234,8 +234,8 @@ pub struct Cli {
           value_parser = parse_size, allow_hyphen_values = true, help_heading = SIMULATION)]
     pub size: f64,
 
-    /// Price of snapshot storage in USD per GB and month, for the cost figures (DigitalOcean's
-    /// list price for snapshots, as of 2026)
+    /// Price of snapshot storage in USD per GB and month, for the cost figures (a simulation's
+    /// --summary and JSON); the default is DigitalOcean's list price for snapshots, as of 2026
     #[arg(long, value_name = "USD", default_value_t = 0.06, value_parser = parse_price,
           allow_hyphen_values = true)]
     pub price_per_gb: f64,

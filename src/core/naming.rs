@@ -20,6 +20,17 @@ enum Part {
     Tag,
 }
 
+impl Part {
+    /// The text this part stands for in one droplet's prefix.
+    fn text<'a>(&'a self, droplet: &'a str, tag: &'a str) -> &'a str {
+        match self {
+            Part::Text(t) => t,
+            Part::Droplet => droplet,
+            Part::Tag => tag,
+        }
+    }
+}
+
 /// Why a `-p` value is not a usable template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrefixError {
@@ -88,13 +99,11 @@ impl PrefixTemplate {
 
     /// The prefix for one droplet.
     pub fn expand(&self, droplet: &str, tag: &str) -> Prefix {
-        let mut out = String::new();
+        let text = |part| Part::text(part, droplet, tag);
+        // Sized once: every run of a simulation expands the prefix again.
+        let mut out = String::with_capacity(self.parts.iter().map(|p| text(p).len()).sum());
         for part in &self.parts {
-            out.push_str(match part {
-                Part::Text(t) => t,
-                Part::Droplet => droplet,
-                Part::Tag => tag,
-            });
+            out.push_str(text(part));
         }
         Prefix(out)
     }
