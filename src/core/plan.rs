@@ -495,6 +495,50 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The plan's one walk agrees with judging the owned snapshots on their own: the same
+        /// deletions, transfers in the same order, the same newest and future counts.
+        #[test]
+        fn the_walk_agrees_with_the_judge(
+            snaps in proptest::collection::vec((0i64..400, 0u8..4, 0u8..4), 0..30),
+            rules in proptest::collection::vec((0i64..3, 0i64..30), 0..3),
+            now_day in 0i64..400,
+        ) {
+            let rules: Vec<String> = rules.iter().map(|(i, a)| format!("{i}w:{a}d")).collect();
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let s = settings(&refs, &["lon1", "sfo3"]);
+            let mut days: Vec<_> = snaps.clone();
+            days.sort_by_key(|(d, _, _)| *d);
+            let all: Vec<Snapshot> = days
+                .iter()
+                .enumerate()
+                .map(|(i, (d, kind, regions))| {
+                    let name = (*kind == 0).then_some("web-by-hand");
+                    let regions: &[&str] = match regions { 0 => &[], 1 => &["lon1"], 2 => &["sfo3"], _ => &["lon1", "sfo3"] };
+                    snap(i as u64 + 1, d * D, name, regions)
+                })
+                .collect();
+            let now = Timestamp::from_second(now_day * D).unwrap();
+            let p = plan_droplet(&droplet(false), &all, &s, now);
+            let prefix = s.prefix.expand("web", &s.tag);
+            let owned: Vec<(&Snapshot, Timestamp)> =
+                all.iter().filter_map(|x| prefix.owns(x).map(|t| (x, t))).collect();
+            let mut verdicts = Vec::new();
+            crate::core::retention::judge(owned.iter().map(|(_, t)| *t), &s.policy, now, &mut verdicts);
+            let deleted: Vec<u64> = owned.iter().zip(&verdicts).filter(|(_, v)| v.is_delete()).map(|((x, _), _)| x.id).collect();
+            proptest::prop_assert_eq!(p.deletes.iter().map(|d| d.id).collect::<Vec<_>>(), deleted);
+            let transfers: Vec<(u64, String)> = owned.iter().zip(&verdicts)
+                .filter(|(_, v)| !v.is_delete())
+                .flat_map(|((x, _), _)| s.regions.iter().filter(|r| !x.regions.contains(r)).map(|r| (x.id, r.clone())))
+                .collect();
+            proptest::prop_assert_eq!(p.transfers.iter().map(|t| (t.snapshot_id, t.region.clone())).collect::<Vec<_>>(), transfers);
+            let counts = |t: &Timestamp| now.since(*t) >= -FUTURE_SLACK;
+            proptest::prop_assert_eq!(p.newest.map(|n| n.time), owned.iter().rev().map(|(_, t)| *t).find(counts));
+            proptest::prop_assert_eq!(p.future, owned.iter().filter(|(_, t)| !counts(t)).count());
+            proptest::prop_assert_eq!(p.owned, owned.len());
+        }
+    }
+
     #[test]
     fn overdue_past_twice_the_cadence_and_six_hours_more() {
         let day = Span::parse("1d").unwrap();
