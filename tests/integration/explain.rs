@@ -114,3 +114,18 @@ fn a_simulation_explains_its_final_state() {
     assert_eq!(list[4]["rule"], "1w:1m");
     assert_eq!(list[4]["created_at"], "2018-12-04T01:47:36Z");
 }
+
+#[test]
+fn a_real_run_explains_what_it_deleted() {
+    let account = web_01();
+    let run = account.run(&["-s", "1d", "-k", "1d:1d", "-k", "1w:1m", "--explain"]);
+    run.expect_code(0).expect_no_panic();
+    run.expect_stdout(
+        "delete web-01-autosnapshot-20251125T000000Z  -k 1w:1m: 3d 0h after the one kept before it \
+         (needs 1w)\n",
+    );
+    assert!(!run.stdout.contains("Dry run"), "{}", run.stdout);
+    // The run deleted exactly the snapshot its explanation says it would.
+    assert_eq!(account.count("DELETE", "/v2/snapshots/12"), 1);
+    assert_eq!(account.count("DELETE", "/v2/snapshots/"), 1);
+}
