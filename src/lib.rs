@@ -132,21 +132,7 @@ fn simulate(config: &Config, sim: &Simulation, syslog: bool) -> Exit {
         history.end,
     );
     if let Some(path) = &sim.chart {
-        let mut title = format!("do-snapshot -s {}", settings.snapshot_every);
-        for rule in settings.policy.rules() {
-            title.push_str(&format!(" -k {rule}"));
-        }
-        let schedule = sim.schedule;
-        title.push_str(&format!(
-            " --simulate {}:{}",
-            schedule.every, schedule.duration
-        ));
-        let m = &sim.models;
-        for (flag, value) in [("--jitter", m.jitter), ("--latency", m.latency)] {
-            if value > 0 {
-                title.push_str(&format!(" {flag} {value}"));
-            }
-        }
+        let title = report::chart::command_line(settings, sim.schedule, &sim.models);
         let svg = report::chart::chart_svg(&report::chart::Chart {
             title: &title,
             policy: &settings.policy,

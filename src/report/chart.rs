@@ -7,9 +7,27 @@
 use std::fmt::Write;
 
 use crate::core::achieved::{Life, Sample, band_of, bands};
+use crate::core::plan::Settings;
 use crate::core::policy::Policy;
 use crate::core::span::human;
+use crate::simulate::{Models, Schedule};
 use crate::time::Timestamp;
+
+/// The command line a simulation amounts to, for the picture's title: `-s`, the rules (oldest
+/// AGE first), `--simulate` and the timing models that are on.
+pub fn command_line(settings: &Settings, schedule: Schedule, models: &Models) -> String {
+    let mut line = format!("do-snapshot -s {}", settings.snapshot_every);
+    for rule in settings.policy.rules() {
+        let _ = write!(line, " -k {rule}");
+    }
+    let _ = write!(line, " --simulate {}:{}", schedule.every, schedule.duration);
+    for (flag, value) in [("--jitter", models.jitter), ("--latency", models.latency)] {
+        if value > 0 {
+            let _ = write!(line, " {flag} {value}");
+        }
+    }
+    line
+}
 
 /// What the picture shows.
 pub struct Chart<'a> {
