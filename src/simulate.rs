@@ -127,11 +127,11 @@ pub fn simulate(
         mean_held: 0.0,
         snapshots: Vec::new(),
         explain: None,
-        // One sample per run at most, and a snapshot per run at most: reserved once, so the
-        // history never moves while it grows.
+        // A sample per run made: reserved once (up to a million runs, 16 MB), so the samples
+        // of a long simulation are not copied again and again as they grow.
         history: History {
             lives: Vec::new(),
-            samples: Vec::with_capacity(runs),
+            samples: Vec::with_capacity(runs.min(1 << 20)),
             end: Timestamp::from_second(end).unwrap_or(schedule.start),
         },
     };
