@@ -41,8 +41,13 @@ Exit codes:
 `status` answers with Nagios plugin codes instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN): see
 `do-snapshot status --help`.
 
+A snapshot is due when the newest is at least -s old, less a slack of a tenth of -s (at most
+5 minutes), so runs that start a little late keep the cadence.
+
 Examples:
   do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m
+  do-snapshot -s 1d -k 2w:1w -k 1w:1m --simulate 4h:3m --explain --chart policy.svg
+  do-snapshot -s 1d -k 1d:1d -k 1w:1w --simulate 4h:1y --jitter 120 --latency 300
   do-snapshot --token ~/.dotoken -s 1d -r lon1 -k 3d:1d -k 1w:1w -k 1m:2m -k 0d:6m
   do-snapshot --token ~/.dotoken -t db -s 20h -k 1d:1d -k 0d:1m --power-off --hook ./db-hook
   do-snapshot --token ~/.dotoken -s 1d -k 0d:6m --syslog --metrics-file /var/lib/node_exporter/do_snapshot.prom
@@ -166,6 +171,53 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds,
           allow_hyphen_values = true, help_heading = WAITING)]
     pub hook_timeout: Duration,
+
+    /// List every owned snapshot with the policy's verdict and the reason, oldest first, per
+    /// droplet (in a simulation: the snapshots left at the end)
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Draw the simulation as an SVG picture in FILE: a row per rule's age band with a mark per
+    /// snapshot (faint for deleted ones), and the snapshots held over time
+    #[arg(long, value_name = "FILE", requires = "simulate", value_parser = trimmed_path,
+          help_heading = SIMULATION)]
+    pub chart: Option<PathBuf>,
+
+    /// Each simulated run starts up to SECONDS late (at random; less than INTERVAL)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, requires = "simulate",
+          value_parser = parse_model_seconds, allow_hyphen_values = true,
+          help_heading = SIMULATION)]
+    pub jitter: i64,
+
+    /// Each simulated snapshot's created_at is up to SECONDS after it was asked for (at random;
+    /// its name keeps the time of the request)
+    #[arg(long, value_name = "SECONDS", default_value_t = 0, requires = "simulate",
+          value_parser = parse_model_seconds, allow_hyphen_values = true,
+          help_heading = SIMULATION)]
+    pub latency: i64,
+
+    /// Each simulated run fails outright, doing nothing, with probability P (0 to 1)
+    #[arg(long, value_name = "P", default_value_t = 0.0, requires = "simulate",
+          value_parser = parse_probability, allow_hyphen_values = true,
+          help_heading = SIMULATION)]
+    pub fail_rate: f64,
+
+    /// No simulated run starts for DURATION from START after --start (e.g. 100d:2w; repeatable)
+    #[arg(long, value_name = "START:DURATION", action = ArgAction::Append,
+          requires = "simulate", value_parser = parse_outage, allow_hyphen_values = true,
+          help_heading = SIMULATION)]
+    pub outage: Vec<(Span, Span)>,
+
+    /// Seed of the simulation's chance (--jitter, --latency, --fail-rate): the same seed gives
+    /// the same simulation
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "simulate",
+          value_parser = parse_seed, allow_hyphen_values = true, help_heading = SIMULATION)]
+    pub seed: u64,
+
+    /// Size of each simulated snapshot in GB, for the storage figures after the table
+    #[arg(long, value_name = "GB", default_value_t = 25.0, requires = "simulate",
+          value_parser = parse_size, allow_hyphen_values = true, help_heading = SIMULATION)]
+    pub size: f64,
 
     /// Also snapshot the block-storage volumes attached to each tagged droplet, under the same
     /// -s and -k, each volume judged on its own snapshots (they stay in their region: volume
@@ -298,8 +350,16 @@ const WITH_CONFIG: &[&str] = &[
     "syslog",
     "metrics_file",
     "lock_file",
+    "explain",
     "simulate",
     "start",
+    "chart",
+    "jitter",
+    "latency",
+    "fail_rate",
+    "outage",
+    "seed",
+    "size",
     "syslog_socket",
 ];
 
@@ -476,6 +536,9 @@ pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&command))
 }
 
+/// The `--help` heading of the flags that shape and report a simulation.
+const SIMULATION: &str = "Simulation (with --simulate)";
+
 /// Arguments as clap should see them. The seed's own Kubernetes CronJob passes an option and
 /// its value as one argument (`- -s 1d`), which works there because the original strips the
 /// whitespace around values; here every value parser trims, and a long option written with its
@@ -519,12 +582,25 @@ fn parse_count(text: &str) -> Result<usize, String> {
         .map_err(|_| format!("`{text}` is not a whole number of 0 or more"))
 }
 
-fn parse_timeout(text: &str) -> Result<u64, String> {
+/// Reads a number that `ok` accepts; or says that `text` is not `what` is accepted.
+fn number<T: std::str::FromStr>(
+    text: &str,
+    ok: impl Fn(&T) -> bool,
+    what: &str,
+) -> Result<T, String> {
     text.trim()
         .parse()
         .ok()
-        .filter(|s| (1..=3600).contains(s))
-        .ok_or_else(|| format!("`{text}` is not a whole number of seconds from 1 to 3600"))
+        .filter(ok)
+        .ok_or_else(|| format!("`{text}` is not {what}"))
+}
+
+fn parse_timeout(text: &str) -> Result<u64, String> {
+    number(
+        text,
+        |s| (1..=3600).contains(s),
+        "a whole number of seconds from 1 to 3600",
+    )
 }
 
 /// Seconds, whole or not (`0.5` is accepted: hooks and tests may want less than a second), more
@@ -540,21 +616,52 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         })
 }
 
-/// A price: a number, 0 or more.
-fn parse_price(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|p| p.is_finite() && (0.0..=1000.0).contains(p))
-        .ok_or_else(|| format!("`{text}` is not a price in USD per GB-month, e.g. 0.06"))
+fn parse_positive(text: &str) -> Result<usize, String> {
+    number(text, |n| *n >= 1, "a whole number of 1 or more")
 }
 
-fn parse_positive(text: &str) -> Result<usize, String> {
-    text.trim()
-        .parse()
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| format!("`{text}` is not a whole number of 1 or more"))
+/// A model's seconds: a whole number from 0 to 86400 (a day).
+fn parse_model_seconds(text: &str) -> Result<i64, String> {
+    number(
+        text,
+        |s| (0..=86_400).contains(s),
+        "a whole number of seconds from 0 to 86400 (a day)",
+    )
+}
+
+fn parse_probability(text: &str) -> Result<f64, String> {
+    number(
+        text,
+        |p| (0.0..=1.0).contains(p),
+        "a probability from 0 to 1, e.g. 0.05",
+    )
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    number(text, |_| true, "a whole number of 0 or more")
+}
+
+fn parse_size(text: &str) -> Result<f64, String> {
+    number(
+        text,
+        |gb| *gb > 0.0 && *gb <= 1_000_000.0,
+        "a size in GB above 0 and at most 1000000",
+    )
+}
+
+fn parse_price(text: &str) -> Result<f64, String> {
+    number(
+        text,
+        |usd| (0.0..=1_000.0).contains(usd),
+        "a price in USD from 0 to 1000, e.g. 0.06",
+    )
+}
+
+fn parse_outage(text: &str) -> Result<(Span, Span), String> {
+    let (start, duration) =
+        parse_pair(text.trim(), "START", "DURATION").map_err(|e| e.to_string())?;
+    longer_than_zero("DURATION", duration)?;
+    Ok((start, duration))
 }
 
 fn parse_span(text: &str) -> Result<Span, String> {
@@ -572,14 +679,19 @@ fn parse_rule(text: &str) -> Result<Rule, String> {
 fn parse_schedule(text: &str) -> Result<(Span, Span), String> {
     let (every, duration) =
         parse_pair(text.trim(), "INTERVAL", "DURATION").map_err(|e| e.to_string())?;
-    for (name, span) in [("INTERVAL", every), ("DURATION", duration)] {
-        if span.seconds() == 0 {
-            return Err(format!(
-                "{name} `{span}` must be longer than zero; units: {UNITS_HELP}"
-            ));
-        }
-    }
+    longer_than_zero("INTERVAL", every)?;
+    longer_than_zero("DURATION", duration)?;
     Ok((every, duration))
+}
+
+/// Refuses a zero `span` where a length of time is needed, naming the half (`name`).
+fn longer_than_zero(name: &str, span: Span) -> Result<(), String> {
+    if span.seconds() == 0 {
+        return Err(format!(
+            "{name} `{span}` must be longer than zero; units: {UNITS_HELP}"
+        ));
+    }
+    Ok(())
 }
 
 fn parse_time(text: &str) -> Result<Timestamp, String> {

@@ -1,6 +1,7 @@
 //! An in-memory account for `--simulate`: one droplet, snapshots that complete at once, and a
 //! clock the simulator sets. Listings lend out the account's own vectors, so a run costs time in
-//! proportion to the snapshots held, with no copying.
+//! proportion to the snapshots held, with no copying. It keeps a journal of every snapshot's
+//! life, from which the simulation's summary is computed.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use super::{
     Cloud, CloudError, Copying, Deleted, DropletState, Inventory, PowerAction, Started,
     VolumeInventory,
 };
+use crate::core::achieved::Life;
 use crate::core::activity::{ActionStatus, DropletAction, RecentActions, SnapshotAction};
 use crate::core::model::{Droplet, Snapshot};
 use crate::time::Timestamp;
@@ -25,6 +27,15 @@ pub struct MemoryCloud {
     next_id: u64,
     /// Ids of the actions started, which complete as they start.
     next_action: u64,
+    /// How many seconds after its request the next snapshot is dated (`--latency`).
+    latency: i64,
+    /// Every snapshot taken, in order: snapshot ids count up from 1, so snapshot `id` is entry
+    /// `id - 1`.
+    journal: Vec<Life>,
+    /// The last snapshot deleted, whose name and region buffers the next one taken reuses: a
+    /// simulation takes and deletes about one snapshot per run, and would otherwise allocate
+    /// and free three buffers each time.
+    spare: Option<Snapshot>,
 }
 
 impl MemoryCloud {
@@ -45,7 +56,21 @@ impl MemoryCloud {
             snapshots: Vec::new(),
             next_id: 1,
             next_action: 1,
+            latency: 0,
+            journal: Vec::new(),
+            spare: None,
         }
+    }
+
+    /// Dates the snapshots asked for from now on `seconds` after their request.
+    pub fn set_latency(&mut self, seconds: i64) {
+        self.latency = seconds;
+    }
+
+    /// Every snapshot taken so far, in the order taken, with when it was deleted; the account
+    /// keeps no journal after this.
+    pub fn take_journal(&mut self) -> Vec<Life> {
+        std::mem::take(&mut self.journal)
     }
 
     /// Moves the account's clock.
@@ -58,8 +83,10 @@ impl MemoryCloud {
         &self.snapshots
     }
 
+    /// Where snapshot `id` is: ids count up as snapshots are taken, and the list is oldest
+    /// first, so they are in order.
     fn find(&self, id: u64) -> Option<usize> {
-        self.snapshots.iter().position(|s| s.id == id)
+        self.snapshots.binary_search_by_key(&id, |s| s.id).ok()
     }
 
     /// An action that is over as soon as it starts.
@@ -74,10 +101,16 @@ impl MemoryCloud {
 impl Cloud for MemoryCloud {
     fn inventory(&mut self, tag: &str) -> Result<Inventory<'_>, CloudError> {
         let droplets: &[Droplet] = if tag == self.tag { &self.droplets } else { &[] };
+        debug_assert!(
+            self.snapshots
+                .is_sorted_by_key(|s| (s.droplet_id, s.time(), s.id)),
+            "the in-memory account keeps its snapshots in order"
+        );
         Ok(Inventory {
             now: self.now,
             droplets: Cow::Borrowed(droplets),
             snapshots: Cow::Borrowed(&self.snapshots),
+            sorted: true,
             unreadable: Vec::new(),
         })
     }
@@ -94,7 +127,14 @@ impl Cloud for MemoryCloud {
     fn delete_snapshot(&mut self, snapshot_id: u64) -> Result<Deleted, CloudError> {
         Ok(match self.find(snapshot_id) {
             Some(i) => {
-                self.snapshots.remove(i);
+                let gone = self.snapshots.remove(i);
+                if let Some(life) = usize::try_from(gone.id - 1)
+                    .ok()
+                    .and_then(|at| self.journal.get_mut(at))
+                {
+                    life.deleted = Some(self.now);
+                }
+                self.spare = Some(gone);
                 Deleted::Now
             }
             None => Deleted::AlreadyGone,
@@ -119,13 +159,28 @@ impl Cloud for MemoryCloud {
 
     fn take_snapshot(&mut self, droplet_id: u64, name: &str) -> Result<Started, CloudError> {
         let region = self.droplets.iter().find(|d| d.id == droplet_id);
-        let snapshot = Snapshot::new(
-            self.next_id,
-            name.to_string(),
-            self.now,
-            droplet_id,
-            region.map(|d| d.region.clone()).into_iter().collect(),
-        );
+        let created_at = self.now.checked_add(self.latency).unwrap_or(self.now);
+        let (mut reused_name, mut regions) = self
+            .spare
+            .take()
+            .map_or_else(Default::default, |s| (s.name, s.regions));
+        reused_name.clear();
+        reused_name.push_str(name);
+        regions.truncate(1);
+        match (regions.first_mut(), region) {
+            (Some(first), Some(d)) => {
+                first.clear();
+                first.push_str(&d.region);
+            }
+            (None, Some(d)) => regions.push(d.region.clone()),
+            (_, None) => regions.clear(),
+        }
+        let snapshot = Snapshot::new(self.next_id, reused_name, created_at, droplet_id, regions);
+        self.journal.push(Life {
+            time: snapshot.time(),
+            created_at,
+            deleted: None,
+        });
         self.next_id += 1;
         self.snapshots.push(snapshot);
         Ok(self.action())
@@ -206,5 +261,32 @@ impl Cloud for MemoryCloud {
 
     fn now(&self) -> Option<Timestamp> {
         Some(self.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_taken_after_a_delete_is_whole_and_new() {
+        let t0 = Timestamp::from_second(1_600_000_000).unwrap();
+        let mut cloud = MemoryCloud::new("d", "t", "nyc3", t0);
+        cloud.take_snapshot(1, "d-20200913T122640Z").unwrap();
+        // The first snapshot was copied to two more regions, then deleted.
+        cloud.transfer_snapshot(1, "lon1").unwrap();
+        cloud.transfer_snapshot(1, "sfo3").unwrap();
+        assert_eq!(cloud.delete_snapshot(1).unwrap(), Deleted::Now);
+        cloud.set_now(t0.checked_add(3_600).unwrap());
+        cloud.take_snapshot(1, "d-20200913T132640Z").unwrap();
+        let s = &cloud.snapshots()[0];
+        assert_eq!((s.id, s.name.as_str()), (2, "d-20200913T132640Z"));
+        assert_eq!(s.regions, ["nyc3"]);
+        assert_eq!(s.stamp, Timestamp::from_second(1_600_003_600));
+        assert_eq!(cloud.delete_snapshot(1).unwrap(), Deleted::AlreadyGone);
+        let journal = cloud.take_journal();
+        assert_eq!(journal.len(), 2);
+        assert_eq!(journal[0].deleted, Some(t0));
+        assert_eq!(journal[1].deleted, None);
     }
 }

@@ -24,8 +24,12 @@ pub struct Inventory<'a> {
     pub now: Timestamp,
     /// Droplets carrying the tag, each once.
     pub droplets: Cow<'a, [Droplet]>,
-    /// The account's droplet snapshots, any droplet, any order.
+    /// The account's droplet snapshots, any droplet, any order (unless `sorted`).
     pub snapshots: Cow<'a, [Snapshot]>,
+    /// The snapshots are known to come grouped by droplet and oldest first, by
+    /// `(droplet_id, time(), id)`, as the in-memory account keeps them: a run then need not
+    /// check, which in a simulation would be one more pass over every snapshot on every run.
+    pub sorted: bool,
     /// Items that could not be read, and whose deletions each one stops.
     pub unreadable: Vec<Unreadable>,
 }

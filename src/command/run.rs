@@ -11,8 +11,10 @@ use super::local_now;
 use crate::cli::Cli;
 use crate::cloud::digitalocean::DigitalOcean;
 use crate::cloud::{Cloud, CloudError};
-use crate::config::{Config, Env, Job, Mode, Real};
+use crate::config::{Config, Env, Job, Mode, Real, Simulation};
+use crate::core::achieved::achieved;
 use crate::exit::Exit;
+use crate::report::summary::Summary;
 use crate::run::{Options, RunReport};
 use crate::sanitize::Clean;
 use crate::{interrupt, lock, logging, output, report, run, simulate};
@@ -50,47 +52,130 @@ pub fn main(cli: Cli, env: &Env) -> Exit {
         tag.clone_from(&job.settings.tag);
     }
     match &config.mode {
-        Mode::Simulate(schedule) => simulation(&config, *schedule, &delivery),
+        Mode::Simulate(sim) => simulation(&config, sim, &delivery),
         Mode::Real(real) if config.file.is_some() => jobs_run(&config, real, &delivery),
         Mode::Real(real) => real_run(&config, real, &delivery),
     }
 }
 
-fn simulation(config: &Config, schedule: simulate::Schedule, delivery: &Delivery) -> Exit {
-    let mut outcomes = Vec::with_capacity(config.jobs.len());
+fn simulation(config: &Config, sim: &Simulation, delivery: &Delivery) -> Exit {
+    let mut done = Vec::with_capacity(config.jobs.len());
     for job in &config.jobs {
-        match simulate::simulate(&job.settings, schedule, &job.options, simulate::MAX_VISITS) {
-            Ok(o) => outcomes.push(o),
+        let outcome = match simulate::simulate(
+            &job.settings,
+            sim.schedule,
+            &sim.models,
+            &job.options,
+            simulate::MAX_VISITS,
+        ) {
+            Ok(o) => o,
             Err(e @ simulate::SimulateError::TooLong { .. }) => {
                 return delivery.failed(&in_job(job, &e.to_string()), Exit::Usage);
             }
             Err(e) => return delivery.failed(&in_job(job, &format!("error: {e}")), Exit::Failure),
+        };
+        let settings = &job.settings;
+        let history = &outcome.history;
+        let achieved = achieved(
+            &history.lives,
+            &history.samples,
+            &settings.policy,
+            history.end,
+        );
+        if let Some(path) = &sim.chart {
+            // A config file's jobs get a picture each: FILE with the job's name added.
+            let path = match &job.name {
+                Some(name) if config.jobs.len() > 1 => chart_path(path, name),
+                _ => path.clone(),
+            };
+            let title = report::chart::command_line(settings, sim.schedule, &sim.models);
+            let svg = report::chart::chart_svg(&report::chart::Chart {
+                title: &title,
+                policy: &settings.policy,
+                lives: &history.lives,
+                samples: &history.samples,
+                start: outcome.start,
+                end: history.end,
+                last_run: outcome.last_run,
+            });
+            if let Err(e) = output::replace_file(&path, &svg) {
+                let message = format!("--chart {}: cannot write it: {e}", path.display());
+                return delivery.failed(&message, Exit::Usage);
+            }
         }
+        let summary = Summary::new(
+            &outcome,
+            achieved,
+            settings.snapshot_every,
+            &sim.models,
+            sim.size_gb,
+            job.options.price_per_gb,
+        );
+        done.push((job, outcome, summary));
     }
+    let text = |outcome: &simulate::Outcome, summary: &Summary| {
+        // The seed's table and summary line first, as the seed printed them; then what this
+        // tool adds.
+        let mut text = report::simulation_table(outcome);
+        text.push_str(&report::summary::models_text(&sim.models, outcome));
+        if let Some(list) = &outcome.explain {
+            text.push_str(&report::explain::explain_text(simulate::DROPLET, list));
+        }
+        text.push_str(&report::summary::summary_text(summary));
+        text
+    };
     let text = match (config.file.is_some(), config.json) {
         (false, true) => {
-            report::json_text(&report::simulation_json(&outcomes[0], &logging::warnings()))
+            let (_, outcome, summary) = &done[0];
+            let document = report::simulation_json(outcome, summary, &logging::warnings());
+            report::json_text(&document)
         }
-        (false, false) => report::simulation_table(&outcomes[0]),
+        (false, false) => text(&done[0].1, &done[0].2),
         (true, true) => {
-            let jobs: Vec<(&str, &str, &simulate::Outcome)> = config
-                .jobs
+            let jobs: Vec<_> = done
                 .iter()
-                .zip(&outcomes)
-                .map(|(j, o)| (j.name.as_deref().unwrap_or(""), j.settings.tag.as_str(), o))
+                .map(|(j, o, s)| {
+                    (
+                        j.name.as_deref().unwrap_or(""),
+                        j.settings.tag.as_str(),
+                        o,
+                        s,
+                    )
+                })
                 .collect();
             report::json_text(&report::jobs_simulation_json(&jobs, &logging::warnings()))
         }
-        (true, false) => config
-            .jobs
+        (true, false) => done
             .iter()
-            .zip(&outcomes)
-            .map(|(job, o)| format!("{}\n{}", heading(job), report::simulation_table(o)))
+            .map(|(job, o, s)| format!("{}\n{}", heading(job), text(o, s)))
             .collect::<Vec<_>>()
             .join("\n"),
     };
     output::stdout(&text);
     Exit::Ok
+}
+
+/// The run's table, then with `--explain` every droplet's verdicts.
+fn table(report: &RunReport) -> String {
+    let mut text = report::run_table(report);
+    for d in &report.droplets {
+        if let Some(list) = &d.explain {
+            text.push_str(&report::explain::explain_text(&d.name, list));
+        }
+    }
+    text
+}
+
+/// `--chart FILE` for one of several jobs: FILE with `-NAME` before its extension.
+fn chart_path(path: &std::path::Path, name: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let file = match path.extension() {
+        Some(ext) => format!("{stem}-{name}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{name}"),
+    };
+    path.with_file_name(file)
 }
 
 /// A message about one job of a config file (the command line's job needs no name).
@@ -339,7 +424,7 @@ impl Delivery {
             let document = report::run_json(report, exit, stopped.as_deref(), &logging::warnings());
             output::stdout(&report::json_text(&document));
         } else if !self.json && !self.syslog && !quiet {
-            output::stdout(&report::run_table(report));
+            output::stdout(&table(report));
         }
         match &stopped {
             Some(message) => self.say(message),
@@ -417,7 +502,7 @@ impl Delivery {
             let tables: Vec<String> = results
                 .iter()
                 .map(|(job, result, _)| match result {
-                    Ok(report) => format!("{}\n{}", heading(job), report::run_table(report)),
+                    Ok(report) => format!("{}\n{}", heading(job), table(report)),
                     Err(message) => format!("{}\n{}\n", heading(job), Clean(message)),
                 })
                 .collect();

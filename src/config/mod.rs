@@ -8,12 +8,12 @@ mod file;
 
 use crate::cli::{Cli, Global, LogFormat, OrphansArg, StatusArgs};
 use crate::core::naming::{PrefixError, PrefixTemplate};
-use crate::core::plan::Settings;
+use crate::core::plan::{Settings, slack_changes_cadence};
 use crate::core::policy::Policy;
 use crate::core::policy::Rule;
 use crate::core::span::Span;
 use crate::run::{Finish, Hook, Options, Orphans, PowerOff};
-use crate::simulate::Schedule;
+use crate::simulate::{Models, Outage, Schedule};
 use crate::time::Timestamp;
 use crate::token::{self, Token, TokenError};
 
@@ -109,6 +109,8 @@ struct Output {
     /// A progress bar may be drawn on stderr.
     progress: bool,
     simulate: bool,
+    /// `--explain`: every owned snapshot's verdict and reason in the report.
+    explain: bool,
 }
 
 /// Checks a job's values and builds it; its warnings are added to `warnings`.
@@ -151,6 +153,7 @@ fn job(args: JobArgs, output: Output, warnings: &mut Vec<String>) -> Result<Job,
             volumes,
             orphans: args.orphans,
             price_per_gb: args.price_per_gb,
+            explain: output.explain,
         },
     })
 }
@@ -158,8 +161,19 @@ fn job(args: JobArgs, output: Output, warnings: &mut Vec<String>) -> Result<Job,
 /// Simulate, or work on a real account.
 #[derive(Debug)]
 pub enum Mode {
-    Simulate(Schedule),
+    Simulate(Box<Simulation>),
     Real(Box<Real>),
+}
+
+/// What a simulation needs beyond the jobs.
+#[derive(Debug)]
+pub struct Simulation {
+    pub schedule: Schedule,
+    pub models: Models,
+    /// `--chart`: where to write the SVG picture.
+    pub chart: Option<PathBuf>,
+    /// `--size`: GB per snapshot, for the storage figures.
+    pub size_gb: f64,
 }
 
 /// What a real run needs beyond the settings.
@@ -211,6 +225,12 @@ pub enum ConfigError {
          lengthen INTERVAL or shorten DURATION"
     )]
     TooManyRuns(u64),
+    #[error(
+        "--jitter {jitter}: runs may start at most INTERVAL less a second late ({} s for \
+         --simulate INTERVAL {every}), so they keep their order",
+        every.seconds() - 1
+    )]
+    Jitter { jitter: i64, every: Span },
     #[error("--volume-prefix {0}")]
     VolumePrefix(PrefixError),
     #[error(
@@ -268,6 +288,7 @@ impl Config {
                 && !cli.syslog
                 && cli.global.log_format == LogFormat::Text,
             simulate: cli.simulate.is_some(),
+            explain: cli.explain,
         };
         let mut neighbours = Vec::new();
         let (jobs, file) = match &cli.config {
@@ -311,11 +332,41 @@ impl Config {
                 if runs > MAX_SIMULATED_RUNS {
                     return Err(ConfigError::TooManyRuns(runs));
                 }
-                Mode::Simulate(Schedule {
-                    start,
-                    every,
-                    duration,
-                })
+                if cli.jitter >= every.seconds() {
+                    return Err(ConfigError::Jitter {
+                        jitter: cli.jitter,
+                        every,
+                    });
+                }
+                let models = Models {
+                    jitter: cli.jitter,
+                    latency: cli.latency,
+                    fail_rate: cli.fail_rate,
+                    outages: cli
+                        .outage
+                        .iter()
+                        .map(|(start, duration)| Outage {
+                            start: start.seconds(),
+                            duration: duration.seconds(),
+                        })
+                        .collect(),
+                    seed: cli.seed,
+                };
+                if models.jitter == 0 {
+                    for job in &jobs {
+                        warnings.extend(slack_changes_cadence(job.settings.snapshot_every, every));
+                    }
+                }
+                Mode::Simulate(Box::new(Simulation {
+                    schedule: Schedule {
+                        start,
+                        every,
+                        duration,
+                    },
+                    models,
+                    chart: cli.chart.clone(),
+                    size_gb: cli.size,
+                }))
             }
             None => {
                 let mut global = cli.global.clone();

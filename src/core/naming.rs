@@ -22,6 +22,18 @@ enum Part {
     Volume,
 }
 
+impl Part {
+    /// The text this part stands for in one droplet's (or volume's) prefix.
+    fn text<'a>(&'a self, volume: &'a str, droplet: &'a str, tag: &'a str) -> &'a str {
+        match self {
+            Part::Text(t) => t,
+            Part::Droplet => droplet,
+            Part::Tag => tag,
+            Part::Volume => volume,
+        }
+    }
+}
+
 /// Why a `-p` value is not a usable template.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PrefixError {
@@ -120,14 +132,11 @@ impl PrefixTemplate {
 
     /// The prefix for one volume of a droplet.
     pub fn expand_volume(&self, volume: &str, droplet: &str, tag: &str) -> Prefix {
-        let mut out = String::new();
+        let text = |part| Part::text(part, volume, droplet, tag);
+        // Sized once: every run of a simulation expands the prefix again.
+        let mut out = String::with_capacity(self.parts.iter().map(|p| text(p).len()).sum());
         for part in &self.parts {
-            out.push_str(match part {
-                Part::Text(t) => t,
-                Part::Droplet => droplet,
-                Part::Tag => tag,
-                Part::Volume => volume,
-            });
+            out.push_str(text(part));
         }
         Prefix(out)
     }

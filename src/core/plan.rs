@@ -5,7 +5,7 @@ use super::activity::DueCheck;
 use super::model::{Droplet, Snapshot};
 use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
-use super::retention::{Verdict, judge};
+use super::retention::{Judge, Verdict, protect_newest};
 use super::span::{Span, human};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -100,6 +100,47 @@ pub const FUTURE_SLACK: i64 = 600;
 /// distrusted (the name's is the time the tool asked; the API's comes a little later).
 const MAX_DISAGREEMENT: i64 = 86_400;
 
+/// How much younger than `-s` the newest snapshot may be and still make a snapshot due: a tenth
+/// of `-s`, at most five minutes. Runs start late (cron, queues) by varying amounts, so a
+/// snapshot named a minute late yesterday would otherwise be a few seconds short of `-s` today
+/// and slip a whole run interval; the slip repeats, and `-s 1d` run every 4 hours takes about
+/// 313 snapshots a year instead of 365. The tenth keeps short cadences (`-s 10min`) honest.
+pub fn due_slack(snapshot_every: Span) -> i64 {
+    (snapshot_every.seconds() / 10).min(300)
+}
+
+/// When runs come exactly every `run_every` (a simulation without `--jitter`), whether the
+/// slack makes snapshots come more often than a strict `-s` would, as the original tool's did:
+/// only when some whole number of run intervals falls within the slack below `-s`. Says so,
+/// with both cadences, if it does.
+pub fn slack_changes_cadence(snapshot_every: Span, run_every: Span) -> Option<String> {
+    let (every, run) = (snapshot_every.seconds(), run_every.seconds());
+    if every <= 0 || run <= 0 {
+        return None;
+    }
+    let due_at = every - due_slack(snapshot_every);
+    let runs = |age: i64| (age.div_euclid(run) + i64::from(age % run != 0)).max(1);
+    let (with_slack, strict) = (runs(due_at), runs(every));
+    let nth = |n: i64| match n {
+        1 => "every run".to_string(),
+        2 => "every 2nd run".to_string(),
+        3 => "every 3rd run".to_string(),
+        n => format!("every {n}th run"),
+    };
+    (with_slack != strict).then(|| {
+        format!(
+            "-s {snapshot_every} with a run every {}: a snapshot is due once the newest is {} \
+             old (-s less its slack of {}), so one is taken {}; due only at -s, as in the \
+             original tool, it would be {}",
+            human(run),
+            human(due_at),
+            human(due_slack(snapshot_every)),
+            nth(with_slack),
+            nth(strict)
+        )
+    })
+}
+
 /// The age past which a droplet's newest snapshot means backups have fallen behind: twice
 /// `-s`, and at least `-s` plus six hours, so a run that is a little late is not an alarm.
 pub fn overdue_after(snapshot_every: Span) -> i64 {
@@ -124,14 +165,12 @@ pub struct Subject<'a> {
 }
 
 /// Plans one droplet. `snapshots` are the droplet's snapshots (owned or not), ordered by
-/// `Snapshot::time`; `verdicts` is scratch space reused across calls to spare an allocation
-/// per droplet.
+/// `Snapshot::time`.
 pub fn plan_droplet(
     droplet: &Droplet,
     snapshots: &[Snapshot],
     settings: &Settings,
     now: Timestamp,
-    verdicts: &mut Vec<Verdict>,
 ) -> Plan {
     let subject = Subject {
         id: droplet.id,
@@ -141,21 +180,39 @@ pub fn plan_droplet(
         prefix: settings.prefix.expand(&droplet.name, &settings.tag),
         regions: &settings.regions,
     };
-    plan(&subject, snapshots, settings, now, verdicts)
+    plan(subject, snapshots, settings, now)
 }
 
 /// Plans one subject under the settings' policy and `-s` (its regions and prefix are its own).
-pub fn plan(
-    subject: &Subject,
-    snapshots: &[Snapshot],
-    settings: &Settings,
-    now: Timestamp,
-    verdicts: &mut Vec<Verdict>,
-) -> Plan {
-    let prefix = &subject.prefix;
-    let mut owned: Vec<(&Snapshot, Timestamp)> = Vec::with_capacity(snapshots.len());
+pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: Timestamp) -> Plan {
+    let Subject {
+        id,
+        name,
+        locked,
+        status,
+        prefix,
+        regions,
+    } = subject;
+    let every = settings.snapshot_every;
+    let window_start =
+        Timestamp::from_second(now.as_second() - every.seconds()).unwrap_or(Timestamp::EPOCH);
+    let near = window_start.as_second() - FUTURE_SLACK;
+    // One walk over the snapshots, oldest first, does what a simulation would otherwise pay
+    // for in several on every run: the listed times the due check needs, which snapshots are
+    // owned, and the policy's verdict on each owned one.
+    let mut judge = Judge::new(&settings.policy, now);
+    let mut owned: Vec<(&Snapshot, Timestamp, Verdict)> = Vec::with_capacity(snapshots.len());
+    let mut listed = Vec::new();
     let mut disputed = Vec::new();
     for s in snapshots {
+        if s.created_at.as_second() >= near {
+            listed.push(s.created_at);
+        }
+        if let Some(stamp) = s.stamp
+            && stamp.as_second() >= near
+        {
+            listed.push(stamp);
+        }
         let Some(time) = prefix.owns(s) else { continue };
         if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
             disputed.push(format!(
@@ -167,18 +224,13 @@ pub fn plan(
                 human(time.since(s.created_at).abs())
             ));
         }
-        owned.push((s, time));
+        owned.push((s, time, judge.next(time)));
     }
-    judge(
-        owned.iter().map(|(_, time)| *time),
-        &settings.policy,
-        now,
-        verdicts,
-    );
+    protect_newest(owned.iter_mut().rev().map(|(_, _, verdict)| verdict));
     let rules = settings.policy.rules();
     let mut deletes = Vec::new();
     let mut transfers = Vec::new();
-    for ((snap, time), verdict) in owned.iter().zip(verdicts.iter()) {
+    for (snap, time, verdict) in &owned {
         if let Verdict::Delete { rule } = *verdict {
             deletes.push(Doomed {
                 id: snap.id,
@@ -189,7 +241,7 @@ pub fn plan(
             });
             continue;
         }
-        for region in subject.regions {
+        for region in regions {
             if !snap.regions.contains(region) {
                 transfers.push(Transfer {
                     snapshot_id: snap.id,
@@ -202,46 +254,41 @@ pub fn plan(
     let newest = owned
         .iter()
         .rev()
-        .find(|(_, time)| counts(time))
-        .map(|(s, time)| Newest {
+        .find(|(_, time, _)| counts(time))
+        .map(|(s, time, _)| Newest {
             name: s.name.clone(),
             time: *time,
             age: now.since(*time),
         });
-    let every = settings.snapshot_every;
-    let due = newest.as_ref().is_none_or(|n| n.age >= every.seconds());
+    let due = newest
+        .as_ref()
+        .is_none_or(|n| n.age >= every.seconds() - due_slack(every));
     let snapshot = match &newest {
         Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
-        _ if subject.locked => SnapshotPlan::Locked,
-        _ => {
-            let window_start = Timestamp::from_second(now.as_second() - every.seconds())
-                .unwrap_or(Timestamp::EPOCH);
-            let near = |t: Timestamp| t.since(window_start) >= -FUTURE_SLACK;
-            let listed = snapshots
-                .iter()
-                .flat_map(|s| [Some(s.created_at), s.stamp])
-                .flatten()
-                .filter(|t| near(*t))
-                .collect();
-            SnapshotPlan::Take {
-                name: prefix.name_at(now),
-                prefix: prefix.clone(),
-                check: DueCheck {
-                    window_start,
-                    now,
-                    newest: newest.as_ref().map(|n| n.time),
-                    listed,
-                },
-            }
-        }
+        _ if locked => SnapshotPlan::Locked,
+        _ => SnapshotPlan::Take {
+            name: prefix.name_at(now),
+            prefix,
+            check: DueCheck {
+                window_start,
+                now,
+                newest: newest.as_ref().map(|n| n.time),
+                listed,
+            },
+        },
     };
     Plan {
-        droplet_id: subject.id,
-        droplet_name: subject.name.to_string(),
-        status: subject.status.to_string(),
+        droplet_id: id,
+        droplet_name: name.to_string(),
+        status: status.to_string(),
         owned: owned.len(),
-        owned_gigabytes: owned.iter().map(|(s, _)| s.size_gigabytes).sum(),
-        future: owned.iter().filter(|(_, time)| !counts(time)).count(),
+        owned_gigabytes: owned.iter().map(|(s, _, _)| s.size_gigabytes).sum(),
+        // Owned snapshots are in time order: those too far ahead are the last ones.
+        future: owned
+            .iter()
+            .rev()
+            .take_while(|(_, time, _)| !counts(time))
+            .count(),
         overdue: newest
             .as_ref()
             .is_some_and(|n| n.age > overdue_after(every)),
@@ -297,21 +344,26 @@ mod tests {
 
     /// An owned snapshot taken at `at` whose listed `created_at` is `created`.
     fn listed_as(id: u64, at: i64, created: &str) -> Snapshot {
+        listed_as_at(id, at, Timestamp::parse(created).unwrap().as_second())
+    }
+
+    /// An owned snapshot named at `at` whose `created_at` is `created`, both in seconds.
+    fn listed_as_at(id: u64, at: i64, created: i64) -> Snapshot {
         let name = format!(
             "web-autosnapshot-{}",
             Timestamp::from_second(at).unwrap().compact()
         );
-        Snapshot::new(id, name, Timestamp::parse(created).unwrap(), 7, Vec::new())
+        Snapshot::new(
+            id,
+            name,
+            Timestamp::from_second(created).unwrap(),
+            7,
+            Vec::new(),
+        )
     }
 
     fn plan(s: &Settings, d: &Droplet, snaps: &[Snapshot], now: i64) -> Plan {
-        plan_droplet(
-            d,
-            snaps,
-            s,
-            Timestamp::from_second(now).unwrap(),
-            &mut Vec::new(),
-        )
+        plan_droplet(d, snaps, s, Timestamp::from_second(now).unwrap())
     }
 
     #[test]
@@ -326,15 +378,15 @@ mod tests {
     }
 
     #[test]
-    fn due_exactly_at_the_snapshot_age() {
+    fn due_at_the_snapshot_age_less_the_slack() {
         let s = settings(&[], &[]);
         let snaps = [snap(1, 0, None, &[])];
         assert!(matches!(
-            plan(&s, &droplet(false), &snaps, D - 1).snapshot,
+            plan(&s, &droplet(false), &snaps, D - 301).snapshot,
             SnapshotPlan::NotDue { .. }
         ));
         assert!(matches!(
-            plan(&s, &droplet(false), &snaps, D).snapshot,
+            plan(&s, &droplet(false), &snaps, D - 300).snapshot,
             SnapshotPlan::Take { .. }
         ));
         assert_eq!(
@@ -433,6 +485,100 @@ mod tests {
         );
         assert!(matches!(p.snapshot, SnapshotPlan::Take { .. }));
         assert_eq!((p.future, p.newest), (1, None));
+    }
+
+    #[test]
+    fn the_slack_is_a_tenth_of_the_cadence_and_at_most_five_minutes() {
+        let slack = |text| due_slack(Span::parse(text).unwrap());
+        assert_eq!(slack("1d"), 300);
+        assert_eq!(slack("1h"), 300);
+        assert_eq!(slack("50min"), 300);
+        assert_eq!(slack("10min"), 60);
+        assert_eq!(slack("1min"), 6);
+        assert_eq!(slack("0h"), 0);
+    }
+
+    #[test]
+    fn the_slack_changes_a_clockwork_cadence_only_within_its_reach() {
+        let says = |s: &str, run: &str| {
+            slack_changes_cadence(Span::parse(s).unwrap(), Span::parse(run).unwrap())
+        };
+        // The seed's example and the reference simulation: no multiple of the run interval
+        // falls within five minutes below -s.
+        assert_eq!(says("1d", "4h"), None);
+        assert_eq!(says("1h", "1h"), None);
+        assert_eq!(says("1d", "7h"), None);
+        let w = says("1h", "55min").unwrap();
+        assert!(w.contains("one is taken every run"), "{w}");
+        assert!(w.contains("it would be every 2nd run"), "{w}");
+        assert!(says("1d", "8min").is_none());
+        // 180 runs of 8 min make 24 h exactly, and 179 (23h 52min) fall short of the slack;
+        // 205 runs of 7 min make 23h 55min, within it, where 206 were needed.
+        let w = says("1d", "7min").unwrap();
+        assert!(w.contains("every 205th run"), "{w}");
+    }
+
+    proptest::proptest! {
+        /// Due exactly from `-s` less the slack, measured from the name's time, whatever
+        /// `created_at` says (a snapshot dated minutes after its request).
+        #[test]
+        fn due_from_the_name_less_the_slack(
+            every in 1i64..3_000_000,
+            age in 0i64..3_000_000,
+            latency in 0i64..3_600,
+        ) {
+            let mut s = settings(&[], &[]);
+            s.snapshot_every = Span::parse(&format!("{every}min")).unwrap();
+            let every = every * 60;
+            let now = 10_000_000_000;
+            let snaps = [listed_as_at(1, now - age, now - age + latency)];
+            let due = matches!(plan(&s, &droplet(false), &snaps, now).snapshot, SnapshotPlan::Take { .. });
+            proptest::prop_assert_eq!(due, age >= every - (every / 10).min(300));
+        }
+    }
+
+    proptest::proptest! {
+        /// The plan's one walk agrees with judging the owned snapshots on their own: the same
+        /// deletions, transfers in the same order, the same newest and future counts.
+        #[test]
+        fn the_walk_agrees_with_the_judge(
+            snaps in proptest::collection::vec((0i64..400, 0u8..4, 0u8..4), 0..30),
+            rules in proptest::collection::vec((0i64..3, 0i64..30), 0..3),
+            now_day in 0i64..400,
+        ) {
+            let rules: Vec<String> = rules.iter().map(|(i, a)| format!("{i}w:{a}d")).collect();
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let s = settings(&refs, &["lon1", "sfo3"]);
+            let mut days: Vec<_> = snaps.clone();
+            days.sort_by_key(|(d, _, _)| *d);
+            let all: Vec<Snapshot> = days
+                .iter()
+                .enumerate()
+                .map(|(i, (d, kind, regions))| {
+                    let name = (*kind == 0).then_some("web-by-hand");
+                    let regions: &[&str] = match regions { 0 => &[], 1 => &["lon1"], 2 => &["sfo3"], _ => &["lon1", "sfo3"] };
+                    snap(i as u64 + 1, d * D, name, regions)
+                })
+                .collect();
+            let now = Timestamp::from_second(now_day * D).unwrap();
+            let p = plan_droplet(&droplet(false), &all, &s, now);
+            let prefix = s.prefix.expand("web", &s.tag);
+            let owned: Vec<(&Snapshot, Timestamp)> =
+                all.iter().filter_map(|x| prefix.owns(x).map(|t| (x, t))).collect();
+            let mut verdicts = Vec::new();
+            crate::core::retention::judge(owned.iter().map(|(_, t)| *t), &s.policy, now, &mut verdicts);
+            let deleted: Vec<u64> = owned.iter().zip(&verdicts).filter(|(_, v)| v.is_delete()).map(|((x, _), _)| x.id).collect();
+            proptest::prop_assert_eq!(p.deletes.iter().map(|d| d.id).collect::<Vec<_>>(), deleted);
+            let transfers: Vec<(u64, String)> = owned.iter().zip(&verdicts)
+                .filter(|(_, v)| !v.is_delete())
+                .flat_map(|((x, _), _)| s.regions.iter().filter(|r| !x.regions.contains(r)).map(|r| (x.id, r.clone())))
+                .collect();
+            proptest::prop_assert_eq!(p.transfers.iter().map(|t| (t.snapshot_id, t.region.clone())).collect::<Vec<_>>(), transfers);
+            let counts = |t: &Timestamp| now.since(*t) >= -FUTURE_SLACK;
+            proptest::prop_assert_eq!(p.newest.map(|n| n.time), owned.iter().rev().map(|(_, t)| *t).find(counts));
+            proptest::prop_assert_eq!(p.future, owned.iter().filter(|(_, t)| !counts(t)).count());
+            proptest::prop_assert_eq!(p.owned, owned.len());
+        }
     }
 
     #[test]

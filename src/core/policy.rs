@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::span::{PairError, Span, parse_pair};
+use super::span::{PairError, Span, human, parse_pair};
 
 /// "Keep one snapshot per `interval` among those older than `age`"; an interval of zero deletes
 /// every snapshot the rule governs.
@@ -47,14 +47,24 @@ impl Policy {
     }
 
     /// Warnings about rules that will not behave as their text suggests, given the snapshot
-    /// frequency `-s`.
+    /// frequency `-s`, each saying what a simulation of the policy shows.
     pub fn warnings(&self, snapshot_every: Span) -> Vec<String> {
         let mut out = Vec::new();
         for rule in &self.rules {
             if rule.age.seconds() < snapshot_every.seconds() {
+                let shows = if rule.interval.seconds() == 0 {
+                    "every snapshot but the newest is deleted before the next one is taken: a \
+                     simulation holds one snapshot"
+                        .to_string()
+                } else {
+                    format!(
+                        "every snapshot but the newest is thinned to one per {} before the \
+                         next one is taken: none is kept for being recent",
+                        rule.interval
+                    )
+                };
                 out.push(format!(
-                    "-k {rule}: AGE {} is younger than -s {snapshot_every}, so this rule acts on \
-                     snapshots before the next one is due",
+                    "-k {rule}: AGE {} is younger than -s {snapshot_every}, so {shows}",
                     rule.age
                 ));
             }
@@ -70,16 +80,20 @@ impl Policy {
                 } else if younger.interval.seconds() == 0 {
                     out.push(format!(
                         "-k {older} never sees a snapshot: -k {younger} deletes every snapshot \
-                         before it is {} old",
+                         but the newest before it is {} old, so a simulation shows it holding \
+                         none",
                         older.age
                     ));
                 } else if older.interval.seconds() != 0
                     && younger.interval.seconds() > older.interval.seconds()
                 {
                     out.push(format!(
-                        "-k {older} asks for one snapshot per {}, but -k {younger} has already \
-                         thinned them to one per {}",
-                        older.interval, younger.interval
+                        "-k {older} asks for one snapshot per {} ({}) but can achieve only one \
+                         per {} at best: -k {younger} leaves no more (a simulation with \
+                         --summary shows what it achieves)",
+                        older.interval,
+                        human(older.interval.seconds()),
+                        human(younger.interval.seconds())
                     ));
                 }
             }
@@ -158,6 +172,10 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(
             w[0].contains("-k 1w:1m asks for one snapshot per 1w"),
+            "{w:?}"
+        );
+        assert!(
+            w[0].contains("can achieve only one per 14d 0h at best: -k 2w:1w leaves no more"),
             "{w:?}"
         );
     }

@@ -34,8 +34,9 @@ impl Verdict {
 /// The policy applied one snapshot at a time, oldest first: as the walk moves to newer
 /// snapshots their age only falls, so the governing rule only moves down the list. It does not
 /// apply the newest-snapshot protection, which needs to know which snapshot is the last:
-/// `judge` adds that.
-struct Judge<'p> {
+/// `protect_newest` adds that once the walk is over. A planner that walks a droplet's
+/// snapshots anyway judges each one as it passes, instead of collecting their times first.
+pub struct Judge<'p> {
     policy: &'p Policy,
     now: Timestamp,
     /// The rule governing the previous snapshot (rules are oldest AGE first).
@@ -45,7 +46,7 @@ struct Judge<'p> {
 }
 
 impl<'p> Judge<'p> {
-    fn new(policy: &'p Policy, now: Timestamp) -> Judge<'p> {
+    pub fn new(policy: &'p Policy, now: Timestamp) -> Judge<'p> {
         Judge {
             policy,
             now,
@@ -55,7 +56,7 @@ impl<'p> Judge<'p> {
     }
 
     /// The verdict on the next snapshot, taken at `at` (never `KeepNewest`).
-    fn next(&mut self, at: Timestamp) -> Verdict {
+    pub fn next(&mut self, at: Timestamp) -> Verdict {
         let age = self.now.since(at);
         if age < 0 {
             return Verdict::KeepFuture;
@@ -78,6 +79,18 @@ impl<'p> Judge<'p> {
     }
 }
 
+/// The newest-snapshot protection, on a walk's verdicts given newest first: the newest one not
+/// dated in the future is kept even if its rule would delete it.
+pub fn protect_newest<'v>(newest_first: impl IntoIterator<Item = &'v mut Verdict>) {
+    if let Some(newest) = newest_first
+        .into_iter()
+        .find(|v| **v != Verdict::KeepFuture)
+        && let Verdict::Delete { rule } = *newest
+    {
+        *newest = Verdict::KeepNewest { rule };
+    }
+}
+
 /// Judges snapshots given by creation time, oldest first (ties in a stable order), writing one
 /// verdict per snapshot into `out` (cleared first), the newest-snapshot protection included.
 pub fn judge(
@@ -89,11 +102,7 @@ pub fn judge(
     out.clear();
     let mut judge = Judge::new(policy, now);
     out.extend(created.into_iter().map(|at| judge.next(at)));
-    if let Some(newest) = out.iter_mut().rev().find(|v| **v != Verdict::KeepFuture)
-        && let Verdict::Delete { rule } = *newest
-    {
-        *newest = Verdict::KeepNewest { rule };
-    }
+    protect_newest(out.iter_mut().rev());
 }
 
 #[cfg(test)]

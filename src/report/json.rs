@@ -4,13 +4,27 @@
 
 use serde_json::{Value, json};
 
+use super::summary::Summary;
 use crate::exit::Exit;
 use crate::run::RunReport;
 use crate::simulate::Outcome;
 
-/// The simulation: `snapshots` (oldest first) plus the summary fields.
-pub fn simulation_json(outcome: &Outcome, warnings: &[String]) -> Value {
-    with_outcome(json!(outcome), None, warnings)
+/// The simulation: `snapshots` (oldest first), the summary fields and the summary's figures
+/// (`rules`, `held`, `storage`…).
+pub fn simulation_json(outcome: &Outcome, summary: &Summary, warnings: &[String]) -> Value {
+    with_outcome(simulation(outcome, summary), None, warnings)
+}
+
+/// A simulation's document, without `error` and `warnings`.
+fn simulation(outcome: &Outcome, summary: &Summary) -> Value {
+    let mut document = json!(outcome);
+    if let (Some(fields), Value::Object(more)) = (
+        document.as_object_mut(),
+        super::summary::summary_json(summary),
+    ) {
+        fields.extend(more);
+    }
+    document
 }
 
 /// The run report, with the exit code the process ends with; `error` when the run stopped
@@ -74,11 +88,14 @@ pub fn jobs_json(
 }
 
 /// The simulations of a config file's jobs, each with its `name` and `tag`.
-pub fn jobs_simulation_json(jobs: &[(&str, &str, &Outcome)], warnings: &[String]) -> Value {
+pub fn jobs_simulation_json(
+    jobs: &[(&str, &str, &Outcome, &Summary)],
+    warnings: &[String],
+) -> Value {
     let each: Vec<Value> = jobs
         .iter()
-        .map(|(name, tag, outcome)| {
-            let mut document = json!(outcome);
+        .map(|(name, tag, outcome, summary)| {
+            let mut document = simulation(outcome, summary);
             if let Value::Object(fields) = &mut document {
                 fields.insert("name".to_string(), json!(name));
                 fields.insert("tag".to_string(), json!(tag));

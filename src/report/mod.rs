@@ -1,11 +1,15 @@
 //! What a run, a simulation or `status` reports, built once as data (`run::RunReport`,
 //! `simulate::Outcome`, `core::status`) and rendered here: `table` for people, `json` for
-//! `--json`, `lines` for syslog, `metrics` for Prometheus, `status` for Nagios.
+//! `--json`, `lines` for syslog, `metrics` for Prometheus, `status` for Nagios; a simulation's
+//! `summary` (promised against achieved), `--explain` and the `--chart` picture.
 
+pub mod chart;
+pub mod explain;
 mod json;
 mod lines;
 mod metrics;
 mod status;
+pub mod summary;
 mod table;
 
 pub use json::{

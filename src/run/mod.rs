@@ -15,9 +15,9 @@ pub use finish::{Finish, PowerOff};
 pub use hook::Hook;
 pub use orphans::Mode as Orphans;
 pub use outcome::{
-    DeletedSnapshot, DropletReport, ErroredAction, HookReport, HookResult, NewestSnapshot,
-    OrphanReport, OrphanSnapshot, PowerPlan, PowerReport, RunReport, SnapshotOutcome, Storage,
-    TransferRequest, VolumeReport, WaitReport, WaitState,
+    DeletedSnapshot, DropletReport, ErroredAction, ExplainedSnapshot, HookReport, HookResult,
+    NewestSnapshot, OrphanReport, OrphanSnapshot, PowerPlan, PowerReport, RunReport,
+    SnapshotOutcome, Storage, TransferRequest, VolumeReport, WaitReport, WaitState,
 };
 pub use volumes::MAX_PER_VOLUME;
 
@@ -25,6 +25,7 @@ use std::collections::HashSet;
 
 use crate::cloud::{Cloud, CloudError, HoldBack, VolumeInventory};
 use crate::core::activity::RecentActions;
+use crate::core::explain::{self, Explained};
 use crate::core::model::{of_droplet, sort_by_droplet};
 use crate::core::naming::PrefixTemplate;
 use crate::core::plan::{FUTURE_SLACK, Plan, Settings, SnapshotPlan, overdue_after, plan_droplet};
@@ -48,6 +49,8 @@ pub struct Options {
     pub orphans: Orphans,
     /// `--price-per-gb`: USD per GB-month of snapshot storage.
     pub price_per_gb: f64,
+    /// `--explain`: put every owned snapshot's verdict and reason in the report.
+    pub explain: bool,
 }
 
 /// Runs once. An `Err` means nothing could be decided, so nothing was done (the listing
@@ -70,6 +73,7 @@ pub fn run_once(
         mut volumes,
         volume_holds,
         orphans,
+        mut explained,
     } = plan_all(cloud, settings, options, volume_inventory.as_ref())?;
     if options.volumes.is_some() && !settings.regions.is_empty() && !volumes.is_empty() {
         tracing::info!(
@@ -89,7 +93,7 @@ pub fn run_once(
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (report, staged, fatal) = act::execute(
+        let (mut report, staged, fatal) = act::execute(
             cloud,
             plan,
             mine,
@@ -98,6 +102,9 @@ pub fn run_once(
             withheld,
             &mut budget,
         );
+        report.explain = explained
+            .remove(&report.id)
+            .map(|list| list.into_iter().map(ExplainedSnapshot::from).collect());
         ready.extend(staged.map(|r| (droplets.len(), r)));
         droplets.push(report);
         stopped = fatal;
@@ -203,7 +210,6 @@ impl Unsure {
     }
 }
 
-/// Reads the account and plans every droplet, while the listing is borrowed.
 /// What a run decides from: the plans, and what the listings left unsure.
 struct Planned {
     now: Timestamp,
@@ -216,6 +222,8 @@ struct Planned {
     volume_holds: volumes::Holds,
     /// Snapshots whose droplet or volume may be gone.
     orphans: Vec<orphans::Candidate>,
+    /// With `--explain`, each droplet's verdicts and reasons, by droplet id.
+    explained: BTreeMap<u64, Vec<Explained>>,
 }
 
 fn plan_all(
@@ -253,12 +261,19 @@ fn plan_all(
         problems.push(problem);
     }
     let mut by_droplet = inventory.snapshots;
-    sort_by_droplet(&mut by_droplet);
-    let mut verdicts = Vec::with_capacity(by_droplet.len());
+    if !inventory.sorted {
+        sort_by_droplet(&mut by_droplet);
+    }
+    let mut explained = BTreeMap::new();
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
         let snapshots = of_droplet(&by_droplet, droplet.id);
-        let plan = plan_droplet(droplet, snapshots, settings, now, &mut verdicts);
+        let plan = plan_droplet(droplet, snapshots, settings, now);
+        if options.explain {
+            let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
+            let list = explain::explain(snapshots, &prefix, &settings.policy, now);
+            explained.insert(droplet.id, list);
+        }
         if plan.future > 0 {
             tracing::warn!(
                 "droplet {}: {} snapshot(s) are dated more than {} after the API's clock \
@@ -311,6 +326,7 @@ fn plan_all(
         volumes: volume_plans,
         volume_holds,
         orphans,
+        explained,
     })
 }
 

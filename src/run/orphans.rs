@@ -138,7 +138,6 @@ pub fn settle(
 ) -> (Vec<OrphanReport>, Option<CloudError>) {
     let mut gone: BTreeMap<Former, bool> = BTreeMap::new();
     let mut reports = Vec::new();
-    let mut verdicts = Vec::new();
     for c in candidates {
         let is_gone = match gone.get(&c.former) {
             Some(known) => *known,
@@ -182,7 +181,6 @@ pub fn settle(
                 budget,
                 withheld,
                 &mut report,
-                &mut verdicts,
             ) {
                 reports.push(report);
                 return (reports, Some(e));
@@ -261,7 +259,6 @@ fn prune(
     budget: &mut usize,
     withheld: Option<String>,
     report: &mut OrphanReport,
-    verdicts: &mut Vec<crate::core::retention::Verdict>,
 ) -> Result<(), CloudError> {
     let mut numbered = c.snapshots.clone();
     for (n, s) in numbered.iter_mut().enumerate() {
@@ -276,7 +273,7 @@ fn prune(
         prefix: c.prefix.clone(),
         regions: &[],
     };
-    let plan = plan(&subject, &numbered, settings, now, verdicts);
+    let plan = plan(subject, &numbered, settings, now);
     let withheld = withheld.or_else(|| {
         plan.disputed
             .first()

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::core::explain::Explained;
 use crate::core::policy::Rule;
 use crate::core::span::human;
 use crate::exit::Exit;
@@ -82,6 +83,9 @@ pub struct DropletReport {
     pub storage_gigabytes: f64,
     /// `storage_gigabytes` at `--price-per-gb`.
     pub monthly_cost: f64,
+    /// With `--explain`: every owned snapshot found, oldest first, with the policy's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<ExplainedSnapshot>>,
 }
 
 /// What one run did for one volume of a droplet (`--volumes`).
@@ -148,6 +152,32 @@ pub struct Storage {
     pub monthly_cost: f64,
     /// `--price-per-gb`, in USD per GB-month.
     pub price_per_gb: f64,
+}
+
+/// One owned snapshot, the policy's verdict on it and the reason (`--explain`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExplainedSnapshot {
+    pub name: String,
+    /// Its time: the one in its name, as for deleted snapshots.
+    pub created_at: Timestamp,
+    /// `kept` or `delete`.
+    pub verdict: &'static str,
+    pub reason: String,
+    /// The `-k` rule the verdict turned on (none for a snapshot younger than every rule or
+    /// dated in the future).
+    pub rule: Option<String>,
+}
+
+impl From<Explained> for ExplainedSnapshot {
+    fn from(e: Explained) -> ExplainedSnapshot {
+        ExplainedSnapshot {
+            verdict: if e.delete { "delete" } else { "kept" },
+            reason: e.reason.to_string(),
+            rule: e.reason.rule().map(|r| r.to_string()),
+            name: e.name,
+            created_at: e.time,
+        }
+    }
 }
 
 /// How the wait for a snapshot ended.
@@ -325,6 +355,7 @@ impl DropletReport {
             volumes: Vec::new(),
             storage_gigabytes: 0.0,
             monthly_cost: 0.0,
+            explain: None,
         }
     }
 

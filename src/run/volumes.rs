@@ -75,7 +75,6 @@ pub fn plan_all(
         problems.push(problem);
     }
     let mut plans = BTreeMap::new();
-    let mut verdicts = Vec::new();
     for droplet in droplets {
         let mut mine = Vec::new();
         for id in &droplet.volume_ids {
@@ -110,7 +109,7 @@ pub fn plan_all(
                 prefix: prefix.clone(),
                 regions: &[],
             };
-            let plan = plan(&subject, &snapshots, settings, now, &mut verdicts);
+            let plan = plan(subject, &snapshots, settings, now);
             let mut withheld = hold_all.clone().or_else(|| hold.get(id).cloned());
             for problem in &plan.disputed {
                 tracing::error!("volume {}: {problem}", Clean(&volume.name));

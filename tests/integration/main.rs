@@ -2,9 +2,12 @@
 //! emulator of the DigitalOcean API where an account is needed.
 
 mod account;
+mod achieved;
+mod chart;
 mod cli;
 mod config_file;
 mod docs;
+mod explain;
 mod faults;
 mod finish;
 mod harness;

@@ -287,6 +287,7 @@ impl Cloud for DigitalOcean {
             now,
             droplets: Cow::Owned(droplets),
             snapshots: Cow::Owned(snapshots),
+            sorted: false,
             unreadable,
         })
     }
