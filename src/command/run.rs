@@ -162,6 +162,12 @@ fn table(report: &RunReport) -> String {
         if let Some(list) = &d.explain {
             text.push_str(&report::explain::explain_text(&d.name, list));
         }
+        for v in &d.volumes {
+            if let Some(list) = &v.explain {
+                let name = format!("{}/{}", d.name, v.name);
+                text.push_str(&report::explain::explain_text(&name, list));
+            }
+        }
     }
     text
 }

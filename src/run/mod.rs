@@ -303,8 +303,14 @@ fn plan_all(
             orphans::droplet_candidates(&by_droplet, &tagged, &settings.prefix, &settings.tag);
     }
     if let (Some(template), Some(listing)) = (&options.volumes, volume_inventory) {
-        let (found, trouble, holds) =
-            volumes::plan_all(listing, &inventory.droplets, settings, template, now);
+        let (found, trouble, holds) = volumes::plan_all(
+            listing,
+            &inventory.droplets,
+            settings,
+            template,
+            now,
+            options.explain,
+        );
         volume_plans = found;
         volume_holds = holds;
         problems.extend(trouble);

@@ -108,6 +108,9 @@ pub struct VolumeReport {
     pub errors: Vec<String>,
     pub storage_gigabytes: f64,
     pub monthly_cost: f64,
+    /// With `--explain`: every owned snapshot found, oldest first, with the policy's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<ExplainedSnapshot>>,
 }
 
 /// Snapshots whose droplet or volume no longer exists (they are billed all the same).

@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 
 use super::Options;
 use super::act::settle_into;
-use super::outcome::{DeletedSnapshot, NewestSnapshot, SnapshotOutcome, VolumeReport};
+use super::outcome::{
+    DeletedSnapshot, ExplainedSnapshot, NewestSnapshot, SnapshotOutcome, VolumeReport,
+};
 use crate::cloud::{Cloud, CloudError, Deleted, VolumeInventory};
+use crate::core::explain;
 use crate::core::model::{Droplet, Snapshot, Volume};
 use crate::core::naming::{Prefix, PrefixTemplate};
 use crate::core::plan::{Plan, Settings, SnapshotPlan, Subject, plan};
@@ -35,6 +38,8 @@ pub struct VolumePlan {
     withheld: Option<String>,
     /// Names its snapshots.
     pub prefix: Prefix,
+    /// With `--explain`: each owned snapshot's verdict and reason.
+    explained: Option<Vec<ExplainedSnapshot>>,
 }
 
 /// The volume snapshot to take in the finishing phase (with `--power-off`, while the droplet
@@ -56,6 +61,7 @@ pub fn plan_all(
     settings: &Settings,
     template: &PrefixTemplate,
     now: Timestamp,
+    explain: bool,
 ) -> (BTreeMap<u64, Vec<VolumePlan>>, Vec<String>, Holds) {
     let mut problems: Vec<String> = Vec::new();
     let Holds {
@@ -110,6 +116,12 @@ pub fn plan_all(
                 regions: &[],
             };
             let plan = plan(subject, &snapshots, settings, now);
+            let explained = explain.then(|| {
+                explain::explain(&snapshots, &prefix, &settings.policy, now)
+                    .into_iter()
+                    .map(ExplainedSnapshot::from)
+                    .collect()
+            });
             let mut withheld = hold_all.clone().or_else(|| hold.get(id).cloned());
             for problem in &plan.disputed {
                 tracing::error!("volume {}: {problem}", Clean(&volume.name));
@@ -123,6 +135,7 @@ pub fn plan_all(
                 ids,
                 withheld,
                 prefix,
+                explained,
             });
         }
         if !mine.is_empty() {
@@ -174,6 +187,7 @@ pub fn act(
         sizes,
         withheld: own,
         prefix,
+        explained,
     } = vp;
     let name = Clean(&volume.name).to_string();
     let mut report = VolumeReport {
@@ -190,6 +204,7 @@ pub fn act(
         errors: Vec::new(),
         storage_gigabytes: plan.owned_gigabytes,
         monthly_cost: 0.0,
+        explain: explained,
     };
     let mut fatal = None;
     let withheld = withheld.cloned().or(own);

@@ -383,3 +383,34 @@ fn status_checks_volumes_too() {
     assert!(text.stdout.starts_with("CRITICAL"), "{}", text.stdout);
     text.expect_stdout("db-1/data");
 }
+
+#[test]
+fn explain_covers_volumes() {
+    let account = Account::start(with_volume(dailies(6)));
+    let run = account.run(&[
+        "-s",
+        "1d",
+        "-k",
+        "0d:3d",
+        "--volumes",
+        "--dryrun",
+        "--explain",
+        "--json",
+    ]);
+    run.expect_code(0).expect_no_panic();
+    let list = &json(&run.stdout)["droplets"][0]["volumes"][0]["explain"];
+    let list = list.as_array().expect("the volume's verdicts");
+    assert_eq!(list.len(), 6);
+    assert_eq!(list[0]["verdict"], "delete");
+    assert_eq!(list[5]["verdict"], "kept");
+    let text = account.run(&[
+        "-s",
+        "1d",
+        "-k",
+        "0d:3d",
+        "--volumes",
+        "--dryrun",
+        "--explain",
+    ]);
+    text.expect_stdout("db-1/data");
+}
