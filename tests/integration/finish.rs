@@ -39,6 +39,30 @@ fn status(account: &Account, id: u64) -> String {
     droplet.expect("the droplet").status
 }
 
+/// A fault on the matching requests, after `skip` of them, `times` of them (0: every one).
+fn fault(account: &Account, method: &str, path: &str, skip: u32, times: u32, kind: FaultKind) {
+    account.fake.add_fault(Fault {
+        method: Some(method.to_string()),
+        path: Some(path.to_string()),
+        query: None,
+        skip,
+        times,
+        kind,
+    });
+}
+
+/// DigitalOcean's refusal of an action on a busy droplet.
+fn pending_event() -> FaultKind {
+    FaultKind::Status {
+        status: 422,
+        retry_after: None,
+        body: Some(
+            r#"{"id":"unprocessable_entity","message":"Droplet already has a pending event."}"#
+                .to_string(),
+        ),
+    }
+}
+
 fn off(id: u64, name: &str) -> SeedDroplet {
     SeedDroplet {
         status: "off".to_string(),
@@ -256,21 +280,14 @@ fn max_down_powers_off_one_droplet_at_a_time_by_default() {
 #[test]
 fn a_busy_droplet_is_asked_again_for_its_shutdown() {
     let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
-    account.fake.add_fault(Fault {
-        method: Some("POST".to_string()),
-        path: Some("/v2/droplets/1/actions".to_string()),
-        query: None,
-        skip: 0,
-        times: 2,
-        kind: FaultKind::Status {
-            status: 422,
-            retry_after: None,
-            body: Some(
-                r#"{"id":"unprocessable_entity","message":"Droplet already has a pending event."}"#
-                    .to_string(),
-            ),
-        },
-    });
+    fault(
+        &account,
+        "POST",
+        "/v2/droplets/1/actions",
+        0,
+        2,
+        pending_event(),
+    );
     let run = account.run(&args(&["--power-off"]));
     run.expect_code(0).expect_no_panic();
     assert_eq!(
@@ -284,18 +301,18 @@ fn a_busy_droplet_is_asked_again_for_its_shutdown() {
 fn a_failed_snapshot_request_still_powers_the_droplet_on() {
     let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
     // The shutdown goes through; the snapshot request is refused for good.
-    account.fake.add_fault(Fault {
-        method: Some("POST".to_string()),
-        path: Some("/v2/droplets/1/actions".to_string()),
-        query: None,
-        skip: 1,
-        times: 1,
-        kind: FaultKind::Status {
+    fault(
+        &account,
+        "POST",
+        "/v2/droplets/1/actions",
+        1,
+        1,
+        FaultKind::Status {
             status: 422,
             retry_after: None,
             body: Some(r#"{"id":"unprocessable_entity","message":"name is invalid"}"#.to_string()),
         },
-    });
+    );
     let run = account.run(&args(&["--power-off"]));
     run.expect_no_panic();
     assert_ne!(run.code, 0);
@@ -308,14 +325,7 @@ fn sigterm_while_a_droplet_is_off_waits_for_its_snapshot_powers_it_on_and_exits_
     let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
     // Hold the first poll of the snapshot's action (after the run's one read of the account's
     // recent actions): the droplet is off, its snapshot running.
-    account.fake.add_fault(Fault {
-        method: Some("GET".to_string()),
-        path: Some("/v2/actions".to_string()),
-        query: None,
-        skip: 1,
-        times: 1,
-        kind: FaultKind::Hold,
-    });
+    fault(&account, "GET", "/v2/actions", 1, 1, FaultKind::Hold);
     let child = account
         .command(&["-s", "1d", "--fake-clock", "--power-off"])
         .stdout(Stdio::piped())
@@ -339,14 +349,7 @@ fn sigterm_while_a_droplet_is_off_waits_for_its_snapshot_powers_it_on_and_exits_
 #[test]
 fn a_second_signal_names_the_droplets_left_off() {
     let account = Account::start(seed(vec![droplet(7, "db-7", &["autosnapshot"])], vec![]));
-    account.fake.add_fault(Fault {
-        method: Some("GET".to_string()),
-        path: Some("/v2/actions".to_string()),
-        query: None,
-        skip: 1,
-        times: 1,
-        kind: FaultKind::Hold,
-    });
+    fault(&account, "GET", "/v2/actions", 1, 1, FaultKind::Hold);
     let child = account
         .command(&["-s", "1d", "--fake-clock", "--power-off"])
         .stdout(Stdio::piped())
@@ -512,18 +515,12 @@ fn waiting_needs_no_new_flag_to_behave_as_before_when_nothing_is_due() {
 
 /// A status fault on matching requests, `times` of them (0: every one).
 fn refuse(account: &Account, method: &str, path: &str, status: u16, times: u32) {
-    account.fake.add_fault(Fault {
-        method: Some(method.to_string()),
-        path: Some(path.to_string()),
-        query: None,
-        skip: 0,
-        times,
-        kind: FaultKind::Status {
-            status,
-            retry_after: None,
-            body: None,
-        },
-    });
+    let kind = FaultKind::Status {
+        status,
+        retry_after: None,
+        body: None,
+    };
+    fault(account, method, path, 0, times, kind);
 }
 
 #[test]
@@ -554,18 +551,18 @@ fn an_api_outage_while_powering_on_is_waited_out() {
     let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
     // Reads of the droplet fail for a while once its snapshot is under way (each read is
     // itself retried five times): well past five failed reads in a row.
-    account.fake.add_fault(Fault {
-        method: Some("GET".to_string()),
-        path: Some("/v2/droplets/1".to_string()),
-        query: None,
-        skip: 3,
-        times: 40,
-        kind: FaultKind::Status {
+    fault(
+        &account,
+        "GET",
+        "/v2/droplets/1",
+        3,
+        40,
+        FaultKind::Status {
             status: 503,
             retry_after: None,
             body: None,
         },
-    });
+    );
     let run = account.run(&args(&["--power-off"]));
     run.expect_no_panic();
     assert_eq!(status(&account, 1), "active");
@@ -596,21 +593,14 @@ fn a_signal_during_a_pre_hook_starts_nothing_more() {
 #[test]
 fn a_refused_shutdown_does_not_run_the_pre_hook_again() {
     let account = Account::start(seed(vec![droplet(1, "db-1", &["autosnapshot"])], vec![]));
-    account.fake.add_fault(Fault {
-        method: Some("POST".to_string()),
-        path: Some("/v2/droplets/1/actions".to_string()),
-        query: None,
-        skip: 0,
-        times: 2,
-        kind: FaultKind::Status {
-            status: 422,
-            retry_after: None,
-            body: Some(
-                r#"{"id":"unprocessable_entity","message":"Droplet already has a pending event."}"#
-                    .to_string(),
-            ),
-        },
-    });
+    fault(
+        &account,
+        "POST",
+        "/v2/droplets/1/actions",
+        0,
+        2,
+        pending_event(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("hook.log");
     let hook = recording_hook(&log, "true");
