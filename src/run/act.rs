@@ -190,11 +190,7 @@ impl Step<'_> {
             *budget -= 1;
             tracing::info!(
                 "droplet {name}: {} snapshot {} ({}) under -k {}",
-                if self.options.dry_run {
-                    "would delete"
-                } else {
-                    "deleted"
-                },
+                deleted_verb(self.options.dry_run),
                 Clean(&doomed.name),
                 doomed.id,
                 doomed.rule
@@ -459,6 +455,11 @@ impl Step<'_> {
             },
         })
     }
+}
+
+/// How a deletion is told in the log: done, or in a dry run only planned.
+pub fn deleted_verb(dry_run: bool) -> &'static str {
+    if dry_run { "would delete" } else { "deleted" }
 }
 
 /// One rule for every request's failure: a fatal one (the token refused) stops the run; any

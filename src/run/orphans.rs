@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::Value;
 
 use super::Options;
+use super::act::{deleted_verb, settle_into};
 use super::outcome::{DeletedSnapshot, OrphanReport, OrphanSnapshot};
 use crate::cloud::{Cloud, CloudError, Deleted};
 use crate::core::model::{Snapshot, VolumeSnapshot};
@@ -302,23 +303,14 @@ fn prune(
                 Former::Volume(_) => cloud.delete_volume_snapshot(&c.uuids[n]),
             }
         };
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(e) if e.is_fatal() => return Err(e),
-            Err(e) => {
-                report.errors.push(e.to_string());
-                continue;
-            }
+        let Some(outcome) = settle_into(outcome, &mut report.errors)? else {
+            continue;
         };
         *budget -= 1;
         tracing::info!(
             "{} (no longer exists): {} snapshot {} under -k {}",
             describe(&c.former),
-            if options.dry_run {
-                "would delete"
-            } else {
-                "deleted"
-            },
+            deleted_verb(options.dry_run),
             Clean(&doomed.name),
             doomed.rule
         );

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::Options;
-use super::act::settle_into;
+use super::act::{deleted_verb, settle_into};
 use super::outcome::{
     DeletedSnapshot, ExplainedSnapshot, NewestSnapshot, SnapshotOutcome, VolumeReport,
 };
@@ -237,11 +237,7 @@ pub fn act(
             *budget -= 1;
             tracing::info!(
                 "volume {name}: {} snapshot {} ({id}) under -k {}",
-                if options.dry_run {
-                    "would delete"
-                } else {
-                    "deleted"
-                },
+                deleted_verb(options.dry_run),
                 Clean(&doomed.name),
                 doomed.rule
             );

@@ -77,6 +77,14 @@ fn strings(v: &Value, field: &str) -> Result<Vec<String>, String> {
     }
 }
 
+/// The slug of a droplet's or volume's `region` object (empty when absent).
+fn region_slug(v: &Value) -> String {
+    v.pointer("/region/slug")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Reads a droplet.
 pub fn droplet(v: &Value) -> Result<Droplet, String> {
     let id = id(v.get("id")).ok_or("`id` is missing or not a number")?;
@@ -84,11 +92,7 @@ pub fn droplet(v: &Value) -> Result<Droplet, String> {
     Ok(Droplet {
         id,
         name: string(v, "name").map_err(fail)?.to_string(),
-        region: v
-            .pointer("/region/slug")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        region: region_slug(v),
         locked: v
             .get("locked")
             .and_then(Value::as_bool)
@@ -175,11 +179,7 @@ pub fn volume(v: &Value) -> Result<Volume, String> {
     Ok(Volume {
         id: id.to_string(),
         name: string(v, "name").map_err(fail)?.to_string(),
-        region: v
-            .pointer("/region/slug")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        region: region_slug(v),
         droplet_ids,
     })
 }
