@@ -137,6 +137,12 @@ pub fn sort_by_droplet(snapshots: &mut Cow<'_, [Snapshot]>) {
 
 /// One droplet's snapshots, oldest first, from a listing ordered by `sort_by_droplet`.
 pub fn of_droplet(sorted: &[Snapshot], droplet_id: u64) -> &[Snapshot] {
+    // A listing of one droplet's snapshots (every run of a simulation) is all its own.
+    if sorted.first().map(|s| s.droplet_id) == Some(droplet_id)
+        && sorted.last().map(|s| s.droplet_id) == Some(droplet_id)
+    {
+        return sorted;
+    }
     let lo = sorted.partition_point(|s| s.droplet_id < droplet_id);
     let hi = sorted.partition_point(|s| s.droplet_id <= droplet_id);
     &sorted[lo..hi]

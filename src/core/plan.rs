@@ -1,11 +1,13 @@
 //! One droplet's plan for one run: what to delete, what to copy to more regions, and whether to
 //! take a snapshot. Pure: the same inputs always give the same plan.
 
+use std::borrow::Cow;
+
 use super::activity::DueCheck;
 use super::model::{Droplet, Snapshot};
 use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
-use super::retention::{Judge, Verdict, protect_newest};
+use super::retention::{Judge, Verdict};
 use super::span::{Span, human};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -46,13 +48,9 @@ pub enum SnapshotPlan {
     /// The newest owned snapshot, taken at `newest`, is younger than `-s`.
     NotDue { newest: Timestamp },
     /// Due, under this name, once the droplet's actions show nothing under way. A snapshot
-    /// asked for later in the run (after powering the droplet off) is named by `prefix` at
-    /// that time instead.
-    Take {
-        name: String,
-        prefix: Prefix,
-        check: DueCheck,
-    },
+    /// asked for later in the run (after powering the droplet off) is named by the name's
+    /// prefix (`Prefix::of_name`) at that time instead.
+    Take { name: String, check: DueCheck },
     /// Due, but the droplet is locked by another action (often a snapshot still in progress).
     Locked,
 }
@@ -73,7 +71,7 @@ pub struct Plan {
     pub droplet_id: u64,
     pub droplet_name: String,
     /// The droplet's status (`active`, `off`…), for `--power-off`.
-    pub status: String,
+    pub status: Cow<'static, str>,
     /// Owned snapshots found, before deletions.
     pub owned: usize,
     /// What they take (`size_gigabytes` summed), before deletions.
@@ -183,6 +181,18 @@ pub fn plan_droplet(
     plan(subject, snapshots, settings, now)
 }
 
+/// A droplet's status as the plan keeps it: one of the API's own statuses without a copy (a
+/// simulation plans a droplet on every one of its runs), anything else copied.
+fn status_of(status: &str) -> Cow<'static, str> {
+    match status {
+        "active" => Cow::Borrowed("active"),
+        "off" => Cow::Borrowed("off"),
+        "new" => Cow::Borrowed("new"),
+        "archive" => Cow::Borrowed("archive"),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
 /// Plans one subject under the settings' policy and `-s` (its regions and prefix are its own).
 pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: Timestamp) -> Plan {
     let Subject {
@@ -197,13 +207,23 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
     let window_start =
         Timestamp::from_second(now.as_second() - every.seconds()).unwrap_or(Timestamp::EPOCH);
     let near = window_start.as_second() - FUTURE_SLACK;
-    // One walk over the snapshots, oldest first, does what a simulation would otherwise pay
-    // for in several on every run: the listed times the due check needs, which snapshots are
-    // owned, and the policy's verdict on each owned one.
+    // One walk over the snapshots, oldest first, does all a run needs of them, with no list of
+    // the owned ones to walk again (a simulation pays for this walk on every run): the listed
+    // times the due check needs, the owned snapshots' count and size, the newest, and the
+    // policy's verdict on each owned one as it passes, acted on at once.
     let mut judge = Judge::new(&settings.policy, now);
-    let mut owned: Vec<(&Snapshot, Timestamp, Verdict)> = Vec::with_capacity(snapshots.len());
+    let rules = settings.policy.rules();
+    let counts = |time: Timestamp| now.since(time) >= -FUTURE_SLACK;
+    let (mut owned, mut owned_gigabytes, mut future) = (0, 0.0, 0);
+    let mut newest: Option<(&Snapshot, Timestamp)> = None;
+    // The newest owned snapshot so far not dated in the future, when its rule deletes it, and
+    // where its copies would go among the transfers: if no newer one comes, it is the newest,
+    // which is always kept (`protect_newest`), and its deletion is undone below.
+    let mut doomed_newest: Option<(&Snapshot, usize)> = None;
     let mut listed = Vec::new();
     let mut disputed = Vec::new();
+    let mut deletes = Vec::new();
+    let mut transfers = Vec::new();
     for s in snapshots {
         if s.created_at.as_second() >= near {
             listed.push(s.created_at);
@@ -215,51 +235,45 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
         }
         let Some(time) = prefix.owns(s) else { continue };
         if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
-            disputed.push(format!(
-                "snapshot {} ({}): its name says it was taken at {time}, but the API says it \
-                 was created at {} ({} apart); deletions of its droplet wait until they agree",
-                Clean(&s.name),
-                s.id,
-                s.created_at,
-                human(time.since(s.created_at).abs())
-            ));
+            disputed.push(dispute(s, time));
         }
-        owned.push((s, time, judge.next(time)));
-    }
-    protect_newest(owned.iter_mut().rev().map(|(_, _, verdict)| verdict));
-    let rules = settings.policy.rules();
-    let mut deletes = Vec::new();
-    let mut transfers = Vec::new();
-    for (snap, time, verdict) in &owned {
-        if let Verdict::Delete { rule } = *verdict {
-            deletes.push(Doomed {
-                id: snap.id,
-                name: snap.name.clone(),
-                created_at: *time,
-                size_gigabytes: snap.size_gigabytes,
-                rule: rules[rule],
-            });
-            continue;
+        owned += 1;
+        owned_gigabytes += s.size_gigabytes;
+        if counts(time) {
+            newest = Some((s, time));
+        } else {
+            future += 1;
         }
-        for region in regions {
-            if !snap.regions.contains(region) {
-                transfers.push(Transfer {
-                    snapshot_id: snap.id,
-                    region: region.clone(),
+        match judge.next(time) {
+            Verdict::Delete { rule } => {
+                doomed_newest = Some((s, transfers.len()));
+                deletes.push(Doomed {
+                    id: s.id,
+                    name: s.name.clone(),
+                    created_at: time,
+                    size_gigabytes: s.size_gigabytes,
+                    rule: rules[rule],
                 });
+            }
+            verdict => {
+                if verdict != Verdict::KeepFuture {
+                    doomed_newest = None;
+                }
+                transfers.extend(missing(s, regions));
             }
         }
     }
-    let counts = |time: &Timestamp| now.since(*time) >= -FUTURE_SLACK;
-    let newest = owned
-        .iter()
-        .rev()
-        .find(|(_, time, _)| counts(time))
-        .map(|(s, time, _)| Newest {
-            name: s.name.clone(),
-            time: *time,
-            age: now.since(*time),
-        });
+    // Future snapshots are never deleted, so the newest one not in the future, if doomed, is
+    // the last deletion.
+    if let Some((s, at)) = doomed_newest {
+        deletes.pop();
+        transfers.splice(at..at, missing(s, regions));
+    }
+    let newest = newest.map(|(s, time)| Newest {
+        name: s.name.clone(),
+        time,
+        age: now.since(time),
+    });
     let due = newest
         .as_ref()
         .is_none_or(|n| n.age >= every.seconds() - due_slack(every));
@@ -267,8 +281,7 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
         Some(n) if !due => SnapshotPlan::NotDue { newest: n.time },
         _ if locked => SnapshotPlan::Locked,
         _ => SnapshotPlan::Take {
-            name: prefix.name_at(now),
-            prefix,
+            name: prefix.into_name_at(now),
             check: DueCheck {
                 window_start,
                 now,
@@ -280,15 +293,10 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
     Plan {
         droplet_id: id,
         droplet_name: name.to_string(),
-        status: status.to_string(),
-        owned: owned.len(),
-        owned_gigabytes: owned.iter().map(|(s, _, _)| s.size_gigabytes).sum(),
-        // Owned snapshots are in time order: those too far ahead are the last ones.
-        future: owned
-            .iter()
-            .rev()
-            .take_while(|(_, time, _)| !counts(time))
-            .count(),
+        status: status_of(status),
+        owned,
+        owned_gigabytes,
+        future,
         overdue: newest
             .as_ref()
             .is_some_and(|n| n.age > overdue_after(every)),
@@ -298,6 +306,32 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
         transfers,
         snapshot,
     }
+}
+
+/// The copies a kept snapshot still needs: one to each of `regions` it is not in.
+fn missing<'a>(snap: &'a Snapshot, regions: &'a [String]) -> impl Iterator<Item = Transfer> + 'a {
+    regions
+        .iter()
+        .filter(|region| !snap.regions.contains(region))
+        .map(|region| Transfer {
+            snapshot_id: snap.id,
+            region: region.clone(),
+        })
+}
+
+/// Why an owned snapshot's two times cast doubt on its droplet's deletions. Rare, and kept out
+/// of the planner's loop, which runs for every snapshot of every run of a simulation.
+#[cold]
+#[inline(never)]
+fn dispute(s: &Snapshot, time: Timestamp) -> String {
+    format!(
+        "snapshot {} ({}): its name says it was taken at {time}, but the API says it was \
+         created at {} ({} apart); deletions of its droplet wait until they agree",
+        Clean(&s.name),
+        s.id,
+        s.created_at,
+        human(time.since(s.created_at).abs())
+    )
 }
 
 #[cfg(test)]

@@ -282,7 +282,7 @@ impl Step<'_> {
             };
             Ok(None)
         };
-        let (snapshot_name, prefix, check) = match plan {
+        let (snapshot_name, check) = match plan {
             SnapshotPlan::NotDue { newest } => {
                 report.snapshot = SnapshotOutcome::NotDue { newest };
                 return Ok(None);
@@ -290,11 +290,7 @@ impl Step<'_> {
             SnapshotPlan::Locked => {
                 return busy("the droplet is locked by another action", report);
             }
-            SnapshotPlan::Take {
-                name,
-                prefix,
-                check,
-            } => (name, prefix, check),
+            SnapshotPlan::Take { name, check } => (name, check),
         };
         // The run's shared read of the account's recent actions, when it reaches back far
         // enough; else the droplet's own.
@@ -339,7 +335,7 @@ impl Step<'_> {
             return Ok(None);
         }
         if self.options.finish.is_some() {
-            return Ok(Some(prefix));
+            return Ok(Some(Prefix::of_name(snapshot_name)));
         }
         report.snapshot =
             match settle(self.cloud.take_snapshot(droplet_id, &snapshot_name), report)? {

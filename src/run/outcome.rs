@@ -464,13 +464,20 @@ impl RunReport {
 
 /// A sum of sizes without the float noise of adding many decimals (to 0.0001 GB).
 fn gigabytes(sum: f64) -> f64 {
-    // `+ 0.0` turns the -0.0 an empty sum gives into 0.
-    (sum.max(0.0) * 10_000.0).round() / 10_000.0 + 0.0
+    to_nearest(sum * 10_000.0) / 10_000.0
 }
 
 /// Dollars and cents.
 fn cost(gigabytes: f64, price: f64) -> f64 {
-    (gigabytes * price * 100.0).round() / 100.0
+    to_nearest(gigabytes * price * 100.0) / 100.0
+}
+
+/// `x` rounded to the nearest whole number (halves up), 0 for anything negative or not a
+/// number. Through an integer: `f64::round` is a library call on the baseline x86-64 target,
+/// and a simulation prices every one of its runs' reports.
+fn to_nearest(x: f64) -> f64 {
+    // `as` saturates: no size or cost comes near i64's range.
+    (x.max(0.0) + 0.5) as i64 as f64
 }
 
 pub(super) fn serialize_display<S: serde::Serializer>(
@@ -478,4 +485,19 @@ pub(super) fn serialize_display<S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_str(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_sizes_and_costs_to_the_nearest_unit() {
+        assert_eq!(gigabytes(1.23456), 1.2346);
+        assert_eq!(gigabytes(-0.0), 0.0);
+        assert_eq!(gigabytes(f64::NAN), 0.0);
+        assert_eq!(cost(25.0, 0.06), 1.5);
+        assert_eq!(cost(0.125, 1.0), 0.13);
+        assert_eq!(cost(0.124, 1.0), 0.12);
+    }
 }
