@@ -253,7 +253,7 @@ impl Prefix {
         name
     }
 
-    /// The prefix of a name made by `name_at`, in the name's own buffer.
+    /// The prefix of a name made by `name_at` or `into_name_at`, in the name's own buffer.
     pub fn of_name(mut name: String) -> Prefix {
         name.truncate(name.len().saturating_sub(STAMP_LEN));
         Prefix(name)

@@ -34,8 +34,9 @@ impl Verdict {
 /// The policy applied one snapshot at a time, oldest first: as the walk moves to newer
 /// snapshots their age only falls, so the governing rule only moves down the list. It does not
 /// apply the newest-snapshot protection, which needs to know which snapshot is the last:
-/// `protect_newest` adds that once the walk is over. A planner that walks a droplet's
-/// snapshots anyway judges each one as it passes, instead of collecting their times first.
+/// `judge` adds that with `protect_newest` once the walk is over. The planner, which walks a
+/// droplet's snapshots anyway, judges each one as it passes and undoes the newest one's
+/// deletion at the end instead.
 pub struct Judge<'p> {
     policy: &'p Policy,
     now: Timestamp,
