@@ -209,12 +209,21 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if n < 8 {
         return a.iter().zip(b).all(|(x, y)| x == y);
     }
-    let word = |s: &[u8]| u64::from_ne_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
-    // Whole words, then the last eight bytes (overlapping the last whole word if need be).
-    a.chunks_exact(8)
-        .zip(b.chunks_exact(8))
-        .all(|(x, y)| word(x) == word(y))
-        && word(&a[n - 8..]) == word(&b[n - 8..])
+    // The eight bytes from `at` (always there: `at + 8 <= n`), as one load.
+    let word = |s: &[u8], at: usize| {
+        let bytes: [u8; 8] = s[at..at + 8].try_into().unwrap_or_default();
+        u64::from_ne_bytes(bytes)
+    };
+    // Whole words, then the last eight bytes (overlapping the last whole word if need be): an
+    // index loop, which compiles to fewer instructions than zipped chunks.
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// An expanded prefix: names the tool's snapshots of one droplet.

@@ -207,31 +207,28 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
     let window_start =
         Timestamp::from_second(now.as_second() - every.seconds()).unwrap_or(Timestamp::EPOCH);
     let near = window_start.as_second() - FUTURE_SLACK;
-    // One walk over the snapshots, oldest first, does all a run needs of them, with no list of
-    // the owned ones to walk again (a simulation pays for this walk on every run): the listed
-    // times the due check needs, the owned snapshots' count and size, the newest, and the
-    // policy's verdict on each owned one as it passes, acted on at once.
+    debug_assert!(
+        snapshots.is_sorted_by_key(Snapshot::time),
+        "the planner walks snapshots oldest first"
+    );
+    // One walk over the snapshots, oldest first, does all a run needs of every one of them,
+    // with no list of the owned ones to walk again (a simulation pays for this walk on every
+    // run, so it carries as little as it can): the listed times the due check needs, the owned
+    // snapshots' count and size, and the policy's verdict on each owned one as it passes,
+    // acted on at once. What only the newest few decide is found after it, walking back.
     let mut judge = Judge::new(&settings.policy, now);
     let rules = settings.policy.rules();
-    let counts = |time: Timestamp| now.since(time) >= -FUTURE_SLACK;
-    let (mut owned, mut owned_gigabytes, mut future) = (0, 0.0, 0);
-    let mut newest: Option<(&Snapshot, Timestamp)> = None;
-    // The newest owned snapshot so far not dated in the future, when its rule deletes it, and
-    // where its copies would go among the transfers: if no newer one comes, it is the newest,
-    // which is always kept (`protect_newest`), and its deletion is undone below.
-    let mut doomed_newest: Option<(&Snapshot, usize)> = None;
+    let (mut owned, mut owned_gigabytes) = (0, 0.0);
+    // The last snapshot deleted, and where its copies would have gone among the transfers.
+    let mut last_doomed: Option<(&Snapshot, usize)> = None;
     let mut listed = Vec::new();
     let mut disputed = Vec::new();
     let mut deletes = Vec::new();
     let mut transfers = Vec::new();
     for s in snapshots {
-        if s.created_at.as_second() >= near {
-            listed.push(s.created_at);
-        }
-        if let Some(stamp) = s.stamp
-            && stamp.as_second() >= near
-        {
-            listed.push(stamp);
+        let stamp = s.stamp.map_or(i64::MIN, Timestamp::as_second);
+        if s.created_at.as_second().max(stamp) >= near {
+            list_near(s, near, &mut listed);
         }
         let Some(time) = prefix.owns(s) else { continue };
         if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
@@ -239,14 +236,9 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
         }
         owned += 1;
         owned_gigabytes += s.size_gigabytes;
-        if counts(time) {
-            newest = Some((s, time));
-        } else {
-            future += 1;
-        }
         match judge.next(time) {
             Verdict::Delete { rule } => {
-                doomed_newest = Some((s, transfers.len()));
+                last_doomed = Some((s, transfers.len()));
                 deletes.push(Doomed {
                     id: s.id,
                     name: s.name.clone(),
@@ -255,19 +247,25 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
                     rule: rules[rule],
                 });
             }
-            verdict => {
-                if verdict != Verdict::KeepFuture {
-                    doomed_newest = None;
+            _ => {
+                if !regions.is_empty() {
+                    transfers.extend(missing(s, regions));
                 }
-                transfers.extend(missing(s, regions));
             }
         }
     }
-    // Future snapshots are never deleted, so the newest one not in the future, if doomed, is
-    // the last deletion.
-    if let Some((s, at)) = doomed_newest {
+    let Newer {
+        newest,
+        future,
+        protected,
+    } = newer(snapshots, &prefix, now);
+    // The newest snapshot not dated after now is always kept (`protect_newest`). Snapshots
+    // after it are never deleted, so if its rule deleted it, it was the last deletion.
+    if let (Some(p), Some((d, at))) = (protected, last_doomed)
+        && std::ptr::eq(p, d)
+    {
         deletes.pop();
-        transfers.splice(at..at, missing(s, regions));
+        transfers.splice(at..at, missing(p, regions));
     }
     let newest = newest.map(|(s, time)| Newest {
         name: s.name.clone(),
@@ -317,6 +315,54 @@ fn missing<'a>(snap: &'a Snapshot, regions: &'a [String]) -> impl Iterator<Item 
             snapshot_id: snap.id,
             region: region.clone(),
         })
+}
+
+/// Adds a snapshot's times from around the `-s` window (at or after `near`) to the due check's.
+#[cold]
+fn list_near(s: &Snapshot, near: i64, listed: &mut Vec<Timestamp>) {
+    if s.created_at.as_second() >= near {
+        listed.push(s.created_at);
+    }
+    if let Some(stamp) = s.stamp
+        && stamp.as_second() >= near
+    {
+        listed.push(stamp);
+    }
+}
+
+/// What the newest owned snapshots decide, found walking back from the newest.
+struct Newer<'s> {
+    /// The newest owned snapshot that counts for `-s` (dated no more than `FUTURE_SLACK`
+    /// after now), with its name's time.
+    newest: Option<(&'s Snapshot, Timestamp)>,
+    /// Owned snapshots dated more than `FUTURE_SLACK` after now.
+    future: usize,
+    /// The newest owned snapshot not dated after now: the one the policy may not delete.
+    protected: Option<&'s Snapshot>,
+}
+
+/// Walks back from the newest of `snapshots` (oldest first) to the newest owned one not dated
+/// after `now`: usually only the last snapshot or two.
+fn newer<'s>(snapshots: &'s [Snapshot], prefix: &Prefix, now: Timestamp) -> Newer<'s> {
+    let counts_until = now.as_second().saturating_add(FUTURE_SLACK);
+    let mut found = Newer {
+        newest: None,
+        future: 0,
+        protected: None,
+    };
+    for s in snapshots.iter().rev() {
+        let Some(time) = prefix.owns(s) else { continue };
+        if time.as_second() > counts_until {
+            found.future += 1;
+            continue;
+        }
+        found.newest = found.newest.or(Some((s, time)));
+        if time <= now {
+            found.protected = Some(s);
+            break;
+        }
+    }
+    found
 }
 
 /// Why an owned snapshot's two times cast doubt on its droplet's deletions. Rare, and kept out
@@ -576,22 +622,27 @@ mod tests {
         /// deletions, transfers in the same order, the same newest and future counts.
         #[test]
         fn the_walk_agrees_with_the_judge(
-            snaps in proptest::collection::vec((0i64..400, 0u8..4, 0u8..4), 0..30),
+            snaps in proptest::collection::vec((0i64..400, 0u8..4, 0u8..4, 0i64..4), 0..30),
             rules in proptest::collection::vec((0i64..3, 0i64..30), 0..3),
             now_day in 0i64..400,
         ) {
             let rules: Vec<String> = rules.iter().map(|(i, a)| format!("{i}w:{a}d")).collect();
             let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
             let s = settings(&refs, &["lon1", "sfo3"]);
-            let mut days: Vec<_> = snaps.clone();
-            days.sort_by_key(|(d, _, _)| *d);
-            let all: Vec<Snapshot> = days
+            // Some snapshots a few minutes after a whole day: after now, and within or beyond
+            // FUTURE_SLACK of it, when that day is today.
+            let mut times: Vec<_> = snaps
+                .iter()
+                .map(|(d, kind, regions, minutes)| (d * D + minutes * 300, *kind, *regions))
+                .collect();
+            times.sort_by_key(|(t, _, _)| *t);
+            let all: Vec<Snapshot> = times
                 .iter()
                 .enumerate()
-                .map(|(i, (d, kind, regions))| {
+                .map(|(i, (t, kind, regions))| {
                     let name = (*kind == 0).then_some("web-by-hand");
                     let regions: &[&str] = match regions { 0 => &[], 1 => &["lon1"], 2 => &["sfo3"], _ => &["lon1", "sfo3"] };
-                    snap(i as u64 + 1, d * D, name, regions)
+                    snap(i as u64 + 1, *t, name, regions)
                 })
                 .collect();
             let now = Timestamp::from_second(now_day * D).unwrap();

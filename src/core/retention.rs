@@ -5,7 +5,7 @@
 //! at least INTERVAL after the last one kept. Two deliberate safety rules sit on top: a snapshot
 //! dated after `now` is never deleted, and neither is the newest one dated at or before `now`.
 
-use super::policy::Policy;
+use super::policy::{Policy, Rule};
 use crate::time::Timestamp;
 
 /// What happens to one snapshot, and why.
@@ -37,42 +37,69 @@ impl Verdict {
 /// `judge` adds that with `protect_newest` once the walk is over. The planner, which walks a
 /// droplet's snapshots anyway, judges each one as it passes and undoes the newest one's
 /// deletion at the end instead.
+///
+/// A simulation judges every snapshot held on every run, so the state is kept as times to
+/// compare with, not ages to compute: two comparisons decide most snapshots.
 pub struct Judge<'p> {
-    policy: &'p Policy,
-    now: Timestamp,
-    /// The rule governing the previous snapshot (rules are oldest AGE first).
+    rules: &'p [Rule],
+    /// Now, in seconds: a snapshot after it is in the future.
+    now: i64,
+    /// The rule governing the previous snapshot (rules are oldest AGE first); `rules.len()`
+    /// once the walk is younger than every rule.
     rule: usize,
-    /// The last snapshot kept under that rule.
-    last_kept: Option<Timestamp>,
+    /// The newest time that rule governs (now less its AGE): a newer snapshot is another's.
+    until: i64,
+    /// The rule's INTERVAL in seconds.
+    interval: i64,
+    /// The earliest time the rule keeps another snapshot from: the last one kept plus INTERVAL;
+    /// the start of time before its first; the end of time when INTERVAL is zero.
+    keep_from: i64,
 }
 
 impl<'p> Judge<'p> {
     pub fn new(policy: &'p Policy, now: Timestamp) -> Judge<'p> {
-        Judge {
-            policy,
-            now,
+        let mut judge = Judge {
+            rules: policy.rules(),
+            now: now.as_second(),
             rule: 0,
-            last_kept: None,
+            until: i64::MAX,
+            interval: 0,
+            keep_from: i64::MAX,
+        };
+        judge.enter(0);
+        judge
+    }
+
+    /// Moves the walk into rule `rule`'s group (or past every rule).
+    fn enter(&mut self, rule: usize) {
+        self.rule = rule;
+        match self.rules.get(rule) {
+            Some(r) => {
+                self.until = self.now.saturating_sub(r.age.seconds());
+                self.interval = r.interval.seconds();
+                self.keep_from = if self.interval == 0 {
+                    i64::MAX
+                } else {
+                    i64::MIN
+                };
+            }
+            None => self.until = i64::MAX,
         }
     }
 
     /// The verdict on the next snapshot, taken at `at` (never `KeepNewest`).
     pub fn next(&mut self, at: Timestamp) -> Verdict {
-        let age = self.now.since(at);
-        if age < 0 {
+        let t = at.as_second();
+        if t > self.now {
             return Verdict::KeepFuture;
         }
-        let rules = self.policy.rules();
-        while self.rule < rules.len() && rules[self.rule].age.seconds() > age {
-            self.rule += 1;
-            self.last_kept = None;
+        while t > self.until {
+            self.enter(self.rule + 1);
         }
-        let Some(r) = rules.get(self.rule) else {
-            return Verdict::KeepYoung;
-        };
-        let interval = r.interval.seconds();
-        if interval != 0 && self.last_kept.is_none_or(|k| at.since(k) >= interval) {
-            self.last_kept = Some(at);
+        if self.rule == self.rules.len() {
+            Verdict::KeepYoung
+        } else if t >= self.keep_from {
+            self.keep_from = t.saturating_add(self.interval);
             Verdict::Keep { rule: self.rule }
         } else {
             Verdict::Delete { rule: self.rule }
