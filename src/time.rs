@@ -366,6 +366,7 @@ mod tests {
             let theirs = jiff::Timestamp::from_second(second).unwrap();
             prop_assert_eq!(ours.to_string(), theirs.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
             prop_assert_eq!(Timestamp::parse_compact(&ours.compact()), Some(ours));
+            prop_assert_eq!(ours.compact(), theirs.strftime("%Y%m%dT%H%M%SZ").to_string());
         }
     }
 }
