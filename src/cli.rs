@@ -302,9 +302,10 @@ pub struct Global {
     pub api_url: String,
 
     /// Seconds to wait for any one API request before it counts as failed (and is retried)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = parse_timeout,
-          global = true, help_heading = SHARED)]
-    pub timeout: u64,
+    /// [default: 30, or the config file's `timeout`]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, global = true,
+          help_heading = SHARED)]
+    pub timeout: Option<u64>,
 
     /// Print one JSON document on stdout instead of the table, also when the run fails
     /// outright (then with an `error` object)

@@ -88,8 +88,8 @@ impl Settings {
         if global.token.is_none() {
             global.token.clone_from(&self.token);
         }
-        if let Some(timeout) = self.timeout {
-            global.timeout = timeout;
+        if global.timeout.is_none() {
+            global.timeout = self.timeout;
         }
         self.lock_file.clone()
     }

@@ -263,6 +263,9 @@ pub enum ConfigError {
 /// Enough for a minute-by-minute simulation of nineteen years, and a bound on a typo's cost.
 const MAX_SIMULATED_RUNS: u64 = 10_000_000;
 
+/// `--timeout` when neither the command line nor the config file sets it, in seconds.
+const DEFAULT_TIMEOUT: u64 = 30;
+
 /// Environment inputs, passed in so tests can set them.
 pub struct Env<'a> {
     /// The token from the environment: the variable's name and value.
@@ -534,7 +537,7 @@ fn api(global: &Global, env: &Env, warnings: &mut Vec<String>) -> Result<Api, Co
     Ok(Api {
         base_url,
         token: resolved.token,
-        timeout: Duration::from_secs(global.timeout),
+        timeout: Duration::from_secs(global.timeout.unwrap_or(DEFAULT_TIMEOUT)),
         virtual_sleep: global.virtual_sleep || global.fake_clock,
         fake_clock: global.fake_clock,
     })
@@ -726,6 +729,59 @@ mod tests {
         assert!(a.len() < 120 && b.len() < 120, "{a}");
         assert_ne!(a, b);
         assert_eq!(a, lock_name(1000, &long_a));
+    }
+
+    /// The command line's `--timeout` wins over the config file's `timeout`, which wins over
+    /// the default.
+    #[test]
+    fn the_command_lines_timeout_wins_over_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jobs.toml");
+        std::fs::write(
+            &file,
+            "token = \"dop_v1_abc\"\ntimeout = 5\n[[job]]\nname = \"web\"\ntag = \"web\"\n\
+             snapshot = \"1d\"\nkeep = [\"1d:1w\"]\n",
+        )
+        .unwrap();
+        let timeout = |flags: &[&str], with_file: bool| {
+            let mut args: Vec<std::ffi::OsString> = vec!["do-snapshot".into()];
+            if with_file {
+                args.extend(["--config".into(), file.clone().into_os_string()]);
+            } else {
+                args.extend(
+                    [
+                        "-t",
+                        "web",
+                        "-s",
+                        "1d",
+                        "-k",
+                        "1d:1w",
+                        "--token",
+                        "dop_v1_abc",
+                    ]
+                    .map(Into::into),
+                );
+            }
+            args.extend(flags.iter().map(Into::into));
+            let cli = crate::cli::parse(&args).unwrap();
+            let env = Env {
+                env_token: None,
+                home: None,
+                runtime_dir: None,
+                temp_dir: dir.path(),
+                uid: 1000,
+                now: Timestamp::EPOCH,
+                stderr_terminal: false,
+            };
+            match Config::from_cli(cli, &env).unwrap().mode {
+                Mode::Real(real) => real.api.timeout.as_secs(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(timeout(&["--timeout", "9"], true), 9);
+        assert_eq!(timeout(&[], true), 5);
+        assert_eq!(timeout(&[], false), 30);
+        assert_eq!(timeout(&["--timeout", "9"], false), 9);
     }
 
     #[test]
