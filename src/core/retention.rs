@@ -39,7 +39,8 @@ impl Verdict {
 /// deletion at the end instead.
 ///
 /// A simulation judges every snapshot held on every run, so the state is kept as times to
-/// compare with, not ages to compute: two comparisons decide most snapshots.
+/// compare with, not ages to compute: a comparison with each of three times decides most
+/// snapshots.
 pub struct Judge<'p> {
     rules: &'p [Rule],
     /// Now, in seconds: a snapshot after it is in the future.
