@@ -4,6 +4,8 @@
 //! lag), and ones that ended `errored`, which left no snapshot behind and would otherwise go
 //! unnoticed run after run.
 
+use smallvec::SmallVec;
+
 use crate::time::Timestamp;
 
 /// A snapshot action on a droplet.
@@ -134,8 +136,12 @@ pub struct DueCheck {
     pub newest: Option<Timestamp>,
     /// Times (names' and `created_at`) of the droplet's listed snapshots, owned or not, from
     /// around the window: a completed action matching none of them is not listed yet.
-    pub listed: Vec<Timestamp>,
+    pub listed: Listed,
 }
+
+/// The listed times a due check holds: usually the newest snapshot's two, so room for four is
+/// kept inline and only more take an allocation (a simulation plans a droplet on every run).
+pub type Listed = SmallVec<[Timestamp; 4]>;
 
 /// The verdict of the actions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

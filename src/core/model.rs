@@ -34,6 +34,13 @@ pub struct Snapshot {
     /// the tool's own snapshots, the time it asked for them. Read once here, not on every run
     /// of a simulation.
     pub stamp: Option<Timestamp>,
+    /// The later of `created_at` and `stamp`, in seconds: whether the snapshot is recent enough
+    /// for the due check is then one comparison on every run of a simulation, not three. Set
+    /// with them by `new`; nothing changes a snapshot's name or `created_at` after that.
+    latest: i64,
+    /// How far apart `created_at` and `stamp` are, in seconds (0 without a stamp), set with
+    /// them by `new`: how far to trust the name's time is asked of every owned snapshot.
+    apart: i64,
     /// The droplet it was taken from.
     pub droplet_id: u64,
     /// Regions holding a completed copy.
@@ -59,11 +66,14 @@ impl Snapshot {
             .checked_sub(STAMP_LEN)
             .and_then(|at| name.get(at..))
             .and_then(Timestamp::parse_compact);
+        let latest = stamp.map_or(created_at, |t| t.max(created_at));
         Snapshot {
             id,
             name,
             created_at,
             stamp,
+            latest: latest.as_second(),
+            apart: stamp.map_or(0, |t| t.since(created_at).saturating_abs()),
             droplet_id,
             regions,
             size_gigabytes: 0.0,
@@ -76,6 +86,17 @@ impl Snapshot {
             size_gigabytes,
             ..self
         }
+    }
+
+    /// The later of its two times (`created_at` and its name's), in seconds.
+    pub fn latest(&self) -> i64 {
+        self.latest
+    }
+
+    /// How many seconds apart its name's time and `created_at` are (0 without a time in its
+    /// name).
+    pub fn apart(&self) -> i64 {
+        self.apart
     }
 
     /// The time that orders this snapshot among its droplet's: its name's, else `created_at`.
@@ -146,4 +167,29 @@ pub fn of_droplet(sorted: &[Snapshot], droplet_id: u64) -> &[Snapshot] {
     let lo = sorted.partition_point(|s| s.droplet_id < droplet_id);
     let hi = sorted.partition_point(|s| s.droplet_id <= droplet_id);
     &sorted[lo..hi]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_knows_its_later_time_and_how_far_apart_its_times_are() {
+        let at = |s: &str| Timestamp::parse(s).unwrap();
+        let snap = |name: &str, created: &str| {
+            Snapshot::new(1, name.to_string(), at(created), 1, Vec::new())
+        };
+        // Named a minute before the API dated it.
+        let s = snap("web-20260101T000000Z", "2026-01-01T00:01:00Z");
+        assert_eq!(s.latest(), at("2026-01-01T00:01:00Z").as_second());
+        assert_eq!(s.apart(), 60);
+        // A name dated two days after it was made.
+        let s = snap("web-20260103T000000Z", "2026-01-01T00:00:00Z");
+        assert_eq!(s.latest(), at("2026-01-03T00:00:00Z").as_second());
+        assert_eq!(s.apart(), 2 * 86_400);
+        // No time in its name: only `created_at` counts.
+        let s = snap("manual backup", "2026-01-01T00:00:00Z");
+        assert_eq!(s.latest(), at("2026-01-01T00:00:00Z").as_second());
+        assert_eq!(s.apart(), 0);
+    }
 }

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use super::activity::DueCheck;
+use serde::Serialize;
+
+use super::activity::{DueCheck, Listed};
 use super::model::{Droplet, Snapshot};
 use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
@@ -24,15 +26,21 @@ pub struct Settings {
     pub regions: Vec<String>,
 }
 
-/// A snapshot the policy deletes.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Doomed {
-    pub id: u64,
+/// A snapshot the policy deletes; once the run has deleted it, an entry of its report (as
+/// `DeletedSnapshot`, in the same list the plan gave it, with no copy). A droplet's snapshot
+/// has a number for its id; a volume's a UUID.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Doomed<Id = u64> {
+    pub id: Id,
     pub name: String,
+    /// Its time: the one in its name.
     pub created_at: Timestamp,
     pub size_gigabytes: f64,
-    /// The rule that deletes it.
+    /// The `-k` rule that deletes it.
     pub rule: Rule,
+    /// Set by the run: it was already gone when the delete was sent.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_gone: bool,
 }
 
 /// A copy of a surviving snapshot to a region it is missing from.
@@ -221,17 +229,16 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
     let (mut owned, mut owned_gigabytes) = (0, 0.0);
     // The last snapshot deleted, and where its copies would have gone among the transfers.
     let mut last_doomed: Option<(&Snapshot, usize)> = None;
-    let mut listed = Vec::new();
+    let mut listed = Listed::new();
     let mut disputed = Vec::new();
     let mut deletes = Vec::new();
     let mut transfers = Vec::new();
     for s in snapshots {
-        let stamp = s.stamp.map_or(i64::MIN, Timestamp::as_second);
-        if s.created_at.as_second().max(stamp) >= near {
+        if s.latest() >= near {
             list_near(s, near, &mut listed);
         }
         let Some(time) = prefix.owns(s) else { continue };
-        if time.since(s.created_at).abs() > MAX_DISAGREEMENT {
+        if s.apart() > MAX_DISAGREEMENT {
             disputed.push(dispute(s, time));
         }
         owned += 1;
@@ -245,6 +252,7 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
                     created_at: time,
                     size_gigabytes: s.size_gigabytes,
                     rule: rules[rule],
+                    already_gone: false,
                 });
             }
             _ => {
@@ -319,7 +327,7 @@ fn missing<'a>(snap: &'a Snapshot, regions: &'a [String]) -> impl Iterator<Item 
 
 /// Adds a snapshot's times from around the `-s` window (at or after `near`) to the due check's.
 #[cold]
-fn list_near(s: &Snapshot, near: i64, listed: &mut Vec<Timestamp>) {
+fn list_near(s: &Snapshot, near: i64, listed: &mut Listed) {
     if s.created_at.as_second() >= near {
         listed.push(s.created_at);
     }
@@ -690,6 +698,6 @@ mod tests {
             panic!("{:?}", p.snapshot)
         };
         assert_eq!(check.newest, Timestamp::from_second(0));
-        assert_eq!(check.listed, [Timestamp::from_second(9 * D).unwrap()]);
+        assert_eq!(check.listed[..], [Timestamp::from_second(9 * D).unwrap()]);
     }
 }

@@ -27,6 +27,13 @@ impl fmt::Display for Rule {
     }
 }
 
+/// As its text, `"1w:1m"`, the way it was given.
+impl serde::Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The rules of one run, ordered oldest AGE first; rules with equal AGEs keep their command-line
 /// order. A snapshot is governed by the first rule in this order whose AGE it has reached.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

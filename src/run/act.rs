@@ -3,8 +3,8 @@
 
 use super::Options;
 use super::outcome::{
-    DeletedSnapshot, DropletReport, ErroredAction, NewestSnapshot, PowerPlan, PowerReport,
-    SnapshotOutcome, TransferRequest,
+    DropletReport, ErroredAction, NewestSnapshot, PowerPlan, PowerReport, SnapshotOutcome,
+    TransferRequest,
 };
 use crate::cloud::{Cloud, CloudError, Copying, Deleted, Started};
 use crate::core::activity::RecentActions;
@@ -174,18 +174,29 @@ impl Step<'_> {
             report.deletes_withheld = withheld;
             return Ok(());
         }
-        for doomed in deletes {
+        // The deleted stay in the plan's list, which becomes the report's.
+        let mut deletes = deletes;
+        let mut fatal = None;
+        deletes.retain_mut(|doomed| {
+            if fatal.is_some() {
+                return false;
+            }
             if *budget == 0 {
                 report.held_back += 1;
-                continue;
+                return false;
             }
             let outcome = if self.options.dry_run {
                 Ok(Deleted::Now)
             } else {
                 self.cloud.delete_snapshot(doomed.id)
             };
-            let Some(outcome) = settle(outcome, report)? else {
-                continue;
+            let outcome = match settle(outcome, report) {
+                Ok(Some(outcome)) => outcome,
+                Ok(None) => return false,
+                Err(e) => {
+                    fatal = Some(e);
+                    return false;
+                }
             };
             *budget -= 1;
             tracing::info!(
@@ -196,16 +207,12 @@ impl Step<'_> {
                 doomed.rule
             );
             report.storage_gigabytes -= doomed.size_gigabytes;
-            report.deleted.push(DeletedSnapshot {
-                id: doomed.id,
-                name: doomed.name,
-                created_at: doomed.created_at,
-                size_gigabytes: doomed.size_gigabytes,
-                rule: doomed.rule,
-                already_gone: outcome == Deleted::AlreadyGone,
-            });
-        }
-        Ok(())
+            doomed.already_gone = outcome == Deleted::AlreadyGone;
+            true
+        });
+        // A droplet's deletions are all made here: its report's list is still empty.
+        report.deleted = deletes;
+        fatal.map_or(Ok(()), Err)
     }
 
     /// Requests the transfers, skipping regions a transfer is already copying to.

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use crate::core::explain::Explained;
-use crate::core::policy::Rule;
 use crate::core::span::human;
 use crate::exit::Exit;
 use crate::sanitize::Clean;
@@ -279,21 +278,9 @@ pub struct ErroredAction {
     pub started_at: Option<Timestamp>,
 }
 
-/// A snapshot deleted by the policy (a droplet's has a number for its id; a volume's a UUID).
-#[derive(Clone, Debug, Serialize)]
-pub struct DeletedSnapshot<Id = u64> {
-    pub id: Id,
-    pub name: String,
-    /// Its time: the one in its name.
-    pub created_at: Timestamp,
-    pub size_gigabytes: f64,
-    /// The `-k` rule that deleted it.
-    #[serde(serialize_with = "serialize_display")]
-    pub rule: Rule,
-    /// It was already gone when the delete was sent.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub already_gone: bool,
-}
+/// A snapshot deleted by the policy (a droplet's has a number for its id; a volume's a UUID):
+/// the plan's entry, kept.
+pub type DeletedSnapshot<Id = u64> = crate::core::plan::Doomed<Id>;
 
 /// A copy of a snapshot to another region.
 #[derive(Clone, Debug, Serialize)]
@@ -478,13 +465,6 @@ fn cost(gigabytes: f64, price: f64) -> f64 {
 fn to_nearest(x: f64) -> f64 {
     // `as` saturates: no size or cost comes near i64's range.
     (x.max(0.0) + 0.5) as i64 as f64
-}
-
-pub(super) fn serialize_display<S: serde::Serializer>(
-    value: &impl std::fmt::Display,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
 }
 
 #[cfg(test)]
