@@ -32,40 +32,37 @@ pub struct Ready {
     pub running: Option<u64>,
 }
 
-/// Acts on one droplet's plan. `withheld` says why its deletions must not happen, if so;
-/// `budget` is what `--max-delete` still allows. A due snapshot that the finishing phase will
-/// request comes back as `Ready` (its report says `not_attempted` until then).
+/// Acts on one droplet's plan, taking its parts, and adds the droplet's report to `droplets`
+/// (built in place there: a simulation reports a droplet on every run). `withheld` says why
+/// its deletions must not happen, if so; `budget` is what `--max-delete` still allows. A due
+/// snapshot that the finishing phase will request comes back as `Ready` (its report says
+/// `not_attempted` until then).
 ///
-/// A fatal error (the token refused, say) stops the droplet where it happened; it comes back
-/// beside the report of what was done before it, so the run can stop and still say so.
+/// A fatal error (the token refused, say) stops the droplet where it happened; it comes back,
+/// and the report says what was done before it, so the run can stop and still say so.
 #[allow(clippy::too_many_arguments)]
 pub fn execute(
     cloud: &mut dyn Cloud,
-    plan: Plan,
+    plan: &mut Plan,
     volumes: Vec<VolumePlan>,
     recent: Option<&RecentActions>,
     options: &Options,
     withheld: Option<String>,
     budget: &mut usize,
-) -> (DropletReport, Option<Ready>, Option<CloudError>) {
-    let Plan {
-        droplet_id,
-        droplet_name,
-        status,
-        owned,
-        owned_gigabytes,
-        future: _,
-        newest,
-        overdue,
-        disputed: _,
-        deletes,
-        transfers,
-        snapshot,
-    } = plan;
-    let mut report = DropletReport::new(droplet_id, String::new(), owned);
-    report.owned_gigabytes = owned_gigabytes;
-    report.newest = newest.map(NewestSnapshot::from);
-    report.storage_gigabytes = owned_gigabytes;
+    droplets: &mut Vec<DropletReport>,
+) -> (Option<Ready>, Option<CloudError>) {
+    let droplet_id = plan.droplet_id;
+    let droplet_name = std::mem::take(&mut plan.droplet_name);
+    let status = std::mem::take(&mut plan.status);
+    let deletes = std::mem::take(&mut plan.deletes);
+    let transfers = std::mem::take(&mut plan.transfers);
+    let snapshot = std::mem::replace(&mut plan.snapshot, SnapshotPlan::Locked);
+    let index = droplets.len();
+    droplets.push(DropletReport::new(droplet_id, String::new(), plan.owned));
+    let report = &mut droplets[index];
+    report.owned_gigabytes = plan.owned_gigabytes;
+    report.newest = plan.newest.take().map(NewestSnapshot::from);
+    report.storage_gigabytes = plan.owned_gigabytes;
     // Volumes' snapshots wait for the finishing phase when it brackets them: taken while the
     // droplet is off, or between the hooks.
     let stage_volumes = !options.dry_run
@@ -82,10 +79,10 @@ pub fn execute(
     };
     let mut ready = None;
     let act = || -> Result<(), CloudError> {
-        step.delete(deletes, withheld, budget, &mut report)?;
-        step.transfer(transfers, &mut report)?;
-        let recovery = step.left_off(droplet_id, &status, &mut report)?;
-        let take = step.snapshot(droplet_id, snapshot, &mut report)?;
+        step.delete(deletes, withheld, budget, report)?;
+        step.transfer(transfers, report)?;
+        let recovery = step.left_off(droplet_id, &status, report)?;
+        let take = step.snapshot(droplet_id, snapshot, report)?;
         let mut staged = Vec::new();
         for vp in volumes {
             let hold = volume_hold.as_ref();
@@ -107,7 +104,7 @@ pub fn execute(
             take,
             staged,
             recovery,
-            &mut report,
+            report,
         );
         Ok(())
     };
@@ -119,20 +116,24 @@ pub fn execute(
         report.snapshot,
         SnapshotOutcome::Taken { .. } | SnapshotOutcome::WouldTake { .. }
     );
-    report.overdue = overdue || (report.newest.is_none() && !took);
+    report.overdue = plan.overdue || (report.newest.is_none() && !took);
     for e in &report.errors {
         tracing::error!("droplet {}: {e}", Clean(&droplet_name));
     }
     report.name = droplet_name;
-    (report, ready, fatal)
+    (ready, fatal)
 }
 
 /// The report of a droplet the run did not reach.
-pub fn not_reached(plan: Plan) -> DropletReport {
-    let mut report = DropletReport::new(plan.droplet_id, plan.droplet_name, plan.owned);
+pub fn not_reached(plan: &mut Plan) -> DropletReport {
+    let mut report = DropletReport::new(
+        plan.droplet_id,
+        std::mem::take(&mut plan.droplet_name),
+        plan.owned,
+    );
     report.overdue = plan.overdue;
     report.owned_gigabytes = plan.owned_gigabytes;
-    report.newest = plan.newest.map(NewestSnapshot::from);
+    report.newest = plan.newest.take().map(NewestSnapshot::from);
     report
 }
 

@@ -67,7 +67,7 @@ pub fn run_once(
     };
     let Planned {
         now,
-        plans,
+        mut plans,
         unsure,
         problems,
         mut volumes,
@@ -86,14 +86,15 @@ pub fn run_once(
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
     let mut ready = Vec::new();
-    for plan in plans {
+    for plan in &mut plans {
         let mine = volumes.remove(&plan.droplet_id).unwrap_or_default();
         if stopped.is_some() {
             droplets.push(act::not_reached(plan));
             continue;
         }
         let withheld = unsure.reason_for(plan.droplet_id);
-        let (mut report, staged, fatal) = act::execute(
+        let index = droplets.len();
+        let (staged, fatal) = act::execute(
             cloud,
             plan,
             mine,
@@ -101,12 +102,12 @@ pub fn run_once(
             options,
             withheld,
             &mut budget,
+            &mut droplets,
         );
-        report.explain = explained
-            .remove(&report.id)
-            .map(|list| list.into_iter().map(ExplainedSnapshot::from).collect());
-        ready.extend(staged.map(|r| (droplets.len(), r)));
-        droplets.push(report);
+        if let Some(list) = explained.remove(&plan.droplet_id) {
+            droplets[index].explain = Some(list.into_iter().map(ExplainedSnapshot::from).collect());
+        }
+        ready.extend(staged.map(|r| (index, r)));
         stopped = fatal;
     }
     let mut orphan_reports = Vec::new();
