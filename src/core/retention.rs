@@ -100,7 +100,11 @@ impl<'p> Judge<'p> {
         if self.rule == self.rules.len() {
             Verdict::KeepYoung
         } else if t >= self.keep_from {
-            self.keep_from = t.saturating_add(self.interval);
+            // A timestamp (years 1 to 9999) plus an INTERVAL (at most 10,000 years) is far
+            // inside i64, so this cannot wrap; if it ever did, the next snapshots would be kept,
+            // not deleted. One instruction where a saturating add takes several, on every
+            // snapshot kept on every run of a simulation.
+            self.keep_from = t.wrapping_add(self.interval);
             Verdict::Keep { rule: self.rule }
         } else {
             Verdict::Delete { rule: self.rule }
