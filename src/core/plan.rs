@@ -9,7 +9,7 @@ use super::activity::{DueCheck, Listed};
 use super::model::{Droplet, Snapshot};
 use super::naming::{Prefix, PrefixTemplate};
 use super::policy::{Policy, Rule};
-use super::retention::{Judge, Verdict};
+use super::retention::Judge;
 use super::span::{Span, human};
 use crate::sanitize::Clean;
 use crate::time::Timestamp;
@@ -225,7 +225,6 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
     // snapshots' count and size, and the policy's verdict on each owned one as it passes,
     // acted on at once. What only the newest few decide is found after it, walking back.
     let mut judge = Judge::new(&settings.policy, now);
-    let rules = settings.policy.rules();
     let (mut owned, mut owned_gigabytes) = (0, 0.0);
     // The last snapshot deleted, and where its copies would have gone among the transfers.
     let mut last_doomed: Option<(&Snapshot, usize)> = None;
@@ -243,19 +242,19 @@ pub fn plan(subject: Subject, snapshots: &[Snapshot], settings: &Settings, now: 
         }
         owned += 1;
         owned_gigabytes += s.size_gigabytes;
-        match judge.next(time) {
-            Verdict::Delete { rule } => {
+        match judge.deletes(time) {
+            Some(rule) => {
                 last_doomed = Some((s, transfers.len()));
                 deletes.push(Doomed {
                     id: s.id,
                     name: s.name.clone(),
                     created_at: time,
                     size_gigabytes: s.size_gigabytes,
-                    rule: rules[rule],
+                    rule: *rule,
                     already_gone: false,
                 });
             }
-            _ => {
+            None => {
                 if !regions.is_empty() {
                     transfers.extend(missing(s, regions));
                 }

@@ -84,7 +84,32 @@ impl<'p> Judge<'p> {
                     i64::MIN
                 };
             }
-            None => self.until = i64::MAX,
+            // Past every rule: no time ends it, and it keeps everything (what `deletes` relies
+            // on; `next` says why).
+            None => {
+                self.until = i64::MAX;
+                self.interval = 0;
+                self.keep_from = i64::MIN;
+            }
+        }
+    }
+
+    /// Whether the next snapshot, taken at `at`, is deleted, and by which rule: `next` less the
+    /// reasons for keeping, which is all the planner needs of every snapshot on every run of a
+    /// simulation, in two comparisons. A snapshot younger than every rule is past them all,
+    /// where the walk keeps everything; so is one dated after now, which is younger than any
+    /// AGE (even 0) allows.
+    pub fn deletes(&mut self, at: Timestamp) -> Option<&'p Rule> {
+        let t = at.as_second();
+        while t > self.until {
+            self.enter(self.rule + 1);
+        }
+        if t >= self.keep_from {
+            // See `next` on why this cannot wrap.
+            self.keep_from = t.wrapping_add(self.interval);
+            None
+        } else {
+            self.rules.get(self.rule)
         }
     }
 
@@ -266,7 +291,41 @@ mod tests {
             })
     }
 
+    /// Like `arb_case`, with times on the hour, so snapshots fall exactly INTERVAL apart, or
+    /// AGE old, or at the same time, often.
+    fn arb_hourly_case() -> impl Strategy<Value = (Vec<String>, Vec<i64>, i64)> {
+        arb_case().prop_map(|(rules, created, now)| {
+            let hour = |t: i64| t / (6 * H) * H;
+            (rules, created.into_iter().map(hour).collect(), hour(now))
+        })
+    }
+
     proptest! {
+        /// The planner's question, `deletes`, has the same answer as `next`, snapshots after
+        /// now and younger than every rule included.
+        #[test]
+        fn deletes_agrees_with_the_verdict((rules, created, now) in arb_hourly_case()) {
+            let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
+            let policy = policy(&refs);
+            let now = Timestamp::from_second(now).unwrap();
+            let (mut judged, mut asked) = (Judge::new(&policy, now), Judge::new(&policy, now));
+            for c in created {
+                let at = Timestamp::from_second(c).unwrap();
+                let expected = match judged.next(at) {
+                    Verdict::Delete { rule } => Some(&policy.rules()[rule]),
+                    _ => None,
+                };
+                let got = asked.deletes(at);
+                prop_assert!(
+                    match (got, expected) {
+                        (Some(g), Some(e)) => std::ptr::eq(g, e),
+                        (g, e) => g.is_none() && e.is_none(),
+                    },
+                    "at {}: {:?} against {:?}", c, got, expected
+                );
+            }
+        }
+
         #[test]
         fn the_newest_is_never_deleted((rules, created, now) in arb_case()) {
             let refs: Vec<&str> = rules.iter().map(String::as_str).collect();
