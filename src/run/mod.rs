@@ -75,7 +75,7 @@ pub fn run_once(
         orphans,
         mut explained,
     } = plan_all(cloud, settings, options, volume_inventory.as_ref())?;
-    if options.volumes.is_some() && !settings.regions.is_empty() && !volumes.is_empty() {
+    if !settings.regions.is_empty() && volumes.as_ref().is_some_and(|v| !v.is_empty()) {
         tracing::info!(
             "volume snapshots stay in their volume's region: DigitalOcean cannot copy them, so \
              -r copies droplet snapshots only"
@@ -86,8 +86,11 @@ pub fn run_once(
     let mut droplets = Vec::with_capacity(plans.len());
     let mut stopped: Option<CloudError> = None;
     let mut ready = Vec::new();
-    for plan in &mut plans {
-        let mine = volumes.remove(&plan.droplet_id).unwrap_or_default();
+    for (i, plan) in plans.iter_mut().enumerate() {
+        let mine = volumes
+            .as_mut()
+            .and_then(|v| v.remove(&plan.droplet_id))
+            .unwrap_or_default();
         if stopped.is_some() {
             droplets.push(act::not_reached(plan));
             continue;
@@ -104,8 +107,9 @@ pub fn run_once(
             &mut budget,
             &mut droplets,
         );
-        if let Some(list) = explained.remove(&plan.droplet_id) {
-            droplets[index].explain = Some(list.into_iter().map(ExplainedSnapshot::from).collect());
+        if let Some(list) = explained.get_mut(i) {
+            let list = std::mem::take(list).into_iter();
+            droplets[index].explain = Some(list.map(ExplainedSnapshot::from).collect());
         }
         ready.extend(staged.map(|r| (index, r)));
         stopped = fatal;
@@ -113,7 +117,7 @@ pub fn run_once(
     let mut orphan_reports = Vec::new();
     if stopped.is_none() && !orphans.is_empty() {
         let held = |id: u64| unsure.droplets.get(&id).cloned();
-        let held_volume = |id: &str| volume_holds.reason_for(id);
+        let held_volume = |id: &str| volume_holds.as_ref().and_then(|h| h.reason_for(id));
         let (found, fatal) = orphans::settle(
             cloud,
             orphans,
@@ -217,14 +221,16 @@ struct Planned {
     plans: Vec<Plan>,
     unsure: Unsure,
     problems: Vec<String>,
-    /// With `--volumes`: each droplet's volumes' plans.
-    volumes: BTreeMap<u64, Vec<volumes::VolumePlan>>,
+    /// With `--volumes`: each droplet's volumes' plans. (Options here and below: without the
+    /// flag there is nothing to drop, on every run of a simulation.)
+    volumes: Option<BTreeMap<u64, Vec<volumes::VolumePlan>>>,
     /// Whose volume deletions the volume listing stops.
-    volume_holds: volumes::Holds,
+    volume_holds: Option<volumes::Holds>,
     /// Snapshots whose droplet or volume may be gone.
     orphans: Vec<orphans::Candidate>,
-    /// With `--explain`, each droplet's verdicts and reasons, by droplet id.
-    explained: BTreeMap<u64, Vec<Explained>>,
+    /// With `--explain`, each droplet's verdicts and reasons, in the order of `plans` (empty
+    /// without it).
+    explained: Vec<Vec<Explained>>,
 }
 
 fn plan_all(
@@ -265,7 +271,7 @@ fn plan_all(
     if !inventory.sorted {
         sort_by_droplet(&mut by_droplet);
     }
-    let mut explained = BTreeMap::new();
+    let mut explained = Vec::new();
     let mut plans = Vec::with_capacity(inventory.droplets.len());
     for droplet in inventory.droplets.iter() {
         let snapshots = of_droplet(&by_droplet, droplet.id);
@@ -273,7 +279,7 @@ fn plan_all(
         if options.explain {
             let prefix = settings.prefix.expand(&droplet.name, &settings.tag);
             let list = explain::explain(snapshots, &prefix, &settings.policy, now);
-            explained.insert(droplet.id, list);
+            explained.push(list);
         }
         if plan.future > 0 {
             tracing::warn!(
@@ -294,8 +300,8 @@ fn plan_all(
         }
         plans.push(plan);
     }
-    let mut volume_plans = BTreeMap::new();
-    let mut volume_holds = volumes::Holds::default();
+    let mut volume_plans = None;
+    let mut volume_holds = None;
     let mut orphans = Vec::new();
     let look_for_orphans = options.orphans != Orphans::Keep;
     if look_for_orphans {
@@ -312,8 +318,8 @@ fn plan_all(
             now,
             options.explain,
         );
-        volume_plans = found;
-        volume_holds = holds;
+        volume_plans = Some(found);
+        volume_holds = Some(holds);
         problems.extend(trouble);
         if look_for_orphans {
             let known: HashSet<&str> = listing.volumes.iter().map(|v| v.id.as_str()).collect();
