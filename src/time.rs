@@ -359,6 +359,24 @@ mod tests {
         assert!(Timestamp::parse("").is_err());
     }
 
+    /// Every day a timestamp can name, from 0001-01-01 to 9999-12-31, is the date jiff gives.
+    #[test]
+    fn every_date_agrees_with_jiff() {
+        let mut date = jiff::civil::date(1, 1, 1);
+        for day in MIN_SECOND.div_euclid(86_400)..=MAX_SECOND.div_euclid(86_400) {
+            let c = Civil::from(Timestamp(day * 86_400 + 86_399));
+            let theirs = (
+                i64::from(date.year()),
+                i64::from(date.month()),
+                i64::from(date.day()),
+            );
+            assert_eq!((c.year, c.month, c.day), theirs, "day {day}");
+            assert_eq!((c.hour, c.minute, c.second), (23, 59, 59));
+            date = date.tomorrow().unwrap_or(date);
+        }
+        assert_eq!(date, jiff::civil::date(9999, 12, 31));
+    }
+
     proptest! {
         #[test]
         fn agrees_with_jiff(second in MIN_SECOND..=MAX_SECOND) {
